@@ -1,0 +1,32 @@
+# TheFirstTake — `make help` lists the targets.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+UV ?= uv
+RUN := $(UV) run --frozen
+
+.PHONY: help install protos run test lint format
+
+help: ## this list
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+install: ## create .venv with every service, generate the gRPC stubs
+	$(UV) sync --frozen --all-packages
+	$(MAKE) protos
+
+protos: ## regenerate the Python stubs from protos/
+	$(RUN) bash protos/generate.sh
+
+run: install ## run the whole service on http://127.0.0.1:8000 (embedded stores unless configured)
+	$(RUN) python -m tft_launcher
+
+test: install ## run every test (needs PostgreSQL and Redis: the machine's, or TEST_* URLs)
+	$(RUN) pytest
+
+lint: ## ruff check + format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: ## ruff fix + format
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .

@@ -1,0 +1,1 @@
+"""fitting-service."""

@@ -1,0 +1,1 @@
+"""What every TheFirstTake service needs, and no domain logic."""

@@ -1,0 +1,147 @@
+"""gRPC server bootstrap: health, reflection, error hygiene, metrics and graceful shutdown."""
+
+import asyncio
+import inspect
+import logging
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from tftkit.metrics import GRPC_DURATION, GRPC_HANDLED
+
+log = logging.getLogger(__name__)
+
+_GENERIC_ERROR = "internal error"
+
+
+class _ErrorAndMetricsInterceptor(grpc.aio.ServerInterceptor):
+    """Times every unary and server-streaming RPC and hides unexpected exceptions.
+
+    Without it grpc.aio answers UNKNOWN with the exception text, which can leak internals.
+    """
+
+    async def intercept_service(
+        self, continuation: Callable, details: grpc.HandlerCallDetails
+    ) -> Any:
+        handler = await continuation(details)
+        if handler is None:
+            return None
+        method = details.method
+        if handler.unary_unary is not None:
+            return handler._replace(unary_unary=_wrap_unary(method, handler.unary_unary))
+        if handler.unary_stream is not None:
+            return handler._replace(unary_stream=_wrap_stream(method, handler.unary_stream))
+        return handler
+
+
+def _record(method: str, context: grpc.aio.ServicerContext, started: float, failed: bool) -> None:
+    code = context.code() if hasattr(context, "code") else None
+    name = "INTERNAL" if failed else (code.name if isinstance(code, grpc.StatusCode) else "OK")
+    GRPC_HANDLED.labels(method, name).inc()
+    GRPC_DURATION.labels(method).observe(time.perf_counter() - started)
+
+
+async def _hide_unexpected(
+    method: str, context: grpc.aio.ServicerContext, error: Exception
+) -> None:
+    log.exception("unhandled error in %s", method, exc_info=error)
+    await context.abort(grpc.StatusCode.INTERNAL, _GENERIC_ERROR)
+
+
+def _wrap_unary(method: str, inner: Callable) -> Callable:
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        started, failed = time.perf_counter(), False
+        try:
+            return await inner(request, context)
+        except (grpc.aio.AbortError, asyncio.CancelledError):
+            raise
+        except Exception as error:
+            failed = True
+            await _hide_unexpected(method, context, error)
+        finally:
+            _record(method, context, started, failed)
+
+    return handle
+
+
+def _wrap_stream(method: str, inner: Callable) -> Callable:
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        started, failed = time.perf_counter(), False
+        try:
+            result = inner(request, context)
+            if inspect.isasyncgen(result):
+                async for item in result:
+                    yield item
+            else:  # handlers that write with context.write()
+                await result
+        except (grpc.aio.AbortError, asyncio.CancelledError):
+            raise
+        except Exception as error:
+            failed = True
+            await _hide_unexpected(method, context, error)
+        finally:
+            _record(method, context, started, failed)
+
+    return handle
+
+
+class GrpcServer:
+    """One grpc.aio server with the standard health and reflection services.
+
+    Health answers SERVING only after `run()` starts (so after the caller connected its
+    pools) and NOT_SERVING as soon as shutdown begins, before the grace period.
+    """
+
+    def __init__(self, *, host: str, port: int, grace_seconds: float = 5.0) -> None:
+        self._server = grpc.aio.server(
+            interceptors=[_ErrorAndMetricsInterceptor()],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+            ],
+        )
+        self._health = health.aio.HealthServicer()
+        self._service_names: list[str] = []
+        self._grace = grace_seconds
+        self.address = f"{host}:{port}"
+        self.port = self._server.add_insecure_port(self.address)
+        if self.port == 0:
+            raise RuntimeError(f"cannot listen on {self.address}")
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+
+    def add(
+        self, register: Callable[[Any, grpc.aio.Server], None], servicer: Any, full_name: str
+    ) -> None:
+        """Registers a servicer, e.g. `add(add_ChatServiceServicer_to_server, servicer, "pkg.Svc")`."""
+        register(servicer, self._server)
+        self._service_names.append(full_name)
+
+    async def start(self) -> None:
+        reflection.enable_server_reflection(
+            [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
+        )
+        await self._server.start()
+        for name in ("", *self._service_names):
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("gRPC server listening", extra={"fields": {"address": self.address}})
+
+    async def stop(self) -> None:
+        await self._health.enter_graceful_shutdown()
+        await self._server.stop(self._grace)
+
+    async def run(self) -> None:
+        """Starts, then serves until SIGINT/SIGTERM, then stops gracefully."""
+        await self.start()
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        try:
+            await stopping.wait()
+        finally:
+            await self.stop()
