@@ -117,7 +117,7 @@ class GrpcServer:
     def add(
         self, register: Callable[[Any, grpc.aio.Server], None], servicer: Any, full_name: str
     ) -> None:
-        """Registers a servicer, e.g. `add(add_ChatServiceServicer_to_server, servicer, "pkg.Svc")`."""
+        """Registers a servicer with the full name of its service (for health and reflection)."""
         register(servicer, self._server)
         self._service_names.append(full_name)
 

@@ -67,7 +67,7 @@ async def connect_pool(
 
 
 async def apply_migrations(pool: asyncpg.Pool, directory: Path) -> list[str]:
-    """Applies the not-yet-applied `*.sql` files of `directory` in name order; returns their versions."""
+    """Applies the new `*.sql` files of `directory` in name order; returns their versions."""
     files = sorted(directory.glob("*.sql"))
     applied_now: list[str] = []
     async with pool.acquire() as conn:

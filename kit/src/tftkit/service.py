@@ -1,8 +1,11 @@
-"""The common start of every service's `__main__`: logging, tracing, metrics, then serve()."""
+"""The common start of every service's `__main__`: settings, logging, tracing, metrics, serve()."""
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+from pydantic import ValidationError
 
 from tftkit.logging import configure_logging
 from tftkit.metrics import serve_metrics
@@ -12,8 +15,22 @@ from tftkit.telemetry import configure_tracing
 S = TypeVar("S", bound=ServiceSettings)
 
 
-def run_service(name: str, settings: S, serve: Callable[[S], Awaitable[None]]) -> None:
+def load_settings(name: str, settings_class: type[S]) -> S:
+    """The settings from the environment; exits with a readable list of what is wrong."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        prefix = settings_class.model_config.get("env_prefix", "")
+        lines = [f"{name}: invalid settings"]
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            lines.append(f"  {prefix}{field.upper()}: {problem['msg']}")
+        sys.exit("\n".join(lines))
+
+
+def run_service(name: str, settings_class: type[S], serve: Callable[[S], Awaitable[None]]) -> None:
     """Runs `serve(settings)` with the process-wide observability set up first."""
+    settings = load_settings(name, settings_class)
     configure_logging(name, settings.log_level)
     configure_tracing(name)
     serve_metrics(settings.host, settings.metrics_port)

@@ -32,3 +32,21 @@ async def scratch_database(prefix: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@asynccontextmanager
+async def serving(*servicers: tuple[object, object, str]) -> AsyncIterator[str]:
+    """A real grpc.aio server on a free loopback port with the given servicers.
+
+    Each item is `(add_XServicer_to_server, servicer, full_service_name)`; yields the address.
+    """
+    from tftkit.grpc_server import GrpcServer
+
+    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5)
+    for register, servicer, name in servicers:
+        server.add(register, servicer, name)
+    await server.start()
+    try:
+        yield f"127.0.0.1:{server.port}"
+    finally:
+        await server.stop()

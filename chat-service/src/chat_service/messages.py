@@ -1,0 +1,176 @@
+"""Messages of a room: the user's turns, the experts' answers, and keyset pages of them."""
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+class BadCursor(ValueError):
+    """`before` is neither a cursor we issued nor an ISO 8601 timestamp."""
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    product_id: str
+    product_url: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One expert's completed answer within a turn."""
+
+    agent_id: str
+    agent_name: str
+    agent_role: str
+    message: str
+    products: list[ProductRef] = field(default_factory=list)
+    completed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    content: str
+    image_url: str | None
+    message_type: str
+    created_at: datetime
+    agent_type: str | None
+    agent_name: str | None
+    products: list[ProductRef]
+
+
+@dataclass(frozen=True)
+class Page:
+    messages: list[StoredMessage]
+    has_more: bool
+    next_cursor: str
+
+
+@dataclass(frozen=True)
+class _Before:
+    created_at: datetime
+    id: int | None
+
+
+async def store_user_message(
+    *, conn: asyncpg.Connection, room_id: int, turn_id: uuid.UUID, content: str, image_url: str
+) -> int:
+    """Records the turn and the person's message (call inside the turn's first transaction)."""
+    await conn.execute("INSERT INTO turns (id, room_id) VALUES ($1, $2)", turn_id, room_id)
+    return await conn.fetchval(
+        "INSERT INTO messages (room_id, turn_id, message_type, content, image_url)"
+        " VALUES ($1, $2, 'USER', $3, $4) RETURNING id",
+        room_id,
+        turn_id,
+        content,
+        image_url or None,
+    )
+
+
+async def store_answers(
+    *, pool: asyncpg.Pool, room_id: int, turn_id: uuid.UUID, answers: list[Answer], status: str
+) -> int:
+    """Writes a turn's answers in one transaction and closes the turn; returns rows written.
+
+    An answer already stored for the same expert of the same turn is skipped, so calling
+    this again (after a retry or a restart) never duplicates anything.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        written = await conn.fetchval(
+            """
+            WITH inserted AS (
+                INSERT INTO messages (room_id, turn_id, message_type, content, agent_type,
+                                      agent_name, agent_role, products, created_at)
+                SELECT $1, $2, 'AI', a.content, a.agent_type, a.agent_name, a.agent_role,
+                       a.products::jsonb, a.created_at
+                FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::timestamptz[])
+                     AS a(content, agent_type, agent_name, agent_role, products, created_at)
+                ON CONFLICT (turn_id, agent_type) WHERE message_type = 'AI' DO NOTHING
+                RETURNING 1
+            )
+            SELECT count(*) FROM inserted
+            """,
+            room_id,
+            turn_id,
+            [a.message for a in answers],
+            [a.agent_id for a in answers],
+            [a.agent_name for a in answers],
+            [a.agent_role for a in answers],
+            [json.dumps([p.__dict__ for p in a.products]) for a in answers],
+            [a.completed_at for a in answers],
+        )
+        await conn.execute(
+            "UPDATE turns SET status = $2, finished_at = now() WHERE id = $1", turn_id, status
+        )
+    return written
+
+
+def encode_cursor(message: StoredMessage) -> str:
+    raw = json.dumps([message.created_at.isoformat(), message.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def parse_before(value: str) -> _Before | None:
+    """A cursor we issued, or an ISO 8601 timestamp (with `Z` or an offset); None when empty."""
+    if not value:
+        return None
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        stamp, message_id = json.loads(base64.urlsafe_b64decode(padded))
+        return _Before(created_at=_aware(datetime.fromisoformat(stamp)), id=int(message_id))
+    except (ValueError, TypeError):
+        pass
+    try:
+        return _Before(created_at=_aware(datetime.fromisoformat(value)), id=None)
+    except ValueError as error:
+        raise BadCursor("before must be a cursor or an ISO 8601 timestamp") from error
+
+
+def _aware(moment: datetime) -> datetime:
+    # A timestamp without an offset is read as UTC rather than the server's local time.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def list_page(*, pool: asyncpg.Pool, room_id: int, limit: int, before: str) -> Page:
+    """One page, newest page first, ascending within the page; keyset on (created_at, id)."""
+    limit = DEFAULT_PAGE if limit <= 0 else min(limit, MAX_PAGE)
+    bound = parse_before(before)
+    query = "SELECT * FROM messages WHERE room_id = $1"
+    args: list[object] = [room_id]
+    if bound is not None and bound.id is not None:
+        query += " AND (created_at, id) < ($2, $3)"
+        args += [bound.created_at, bound.id]
+    elif bound is not None:
+        query += " AND created_at < $2"
+        args.append(bound.created_at)
+    query += f" ORDER BY created_at DESC, id DESC LIMIT {limit + 1}"
+    rows = await pool.fetch(query, *args)
+    has_more = len(rows) > limit
+    newest_first = [_to_message(row) for row in rows[:limit]]
+    page = list(reversed(newest_first))
+    return Page(
+        messages=page,
+        has_more=has_more,
+        next_cursor=encode_cursor(page[0]) if has_more else "",
+    )
+
+
+def _to_message(row: asyncpg.Record) -> StoredMessage:
+    return StoredMessage(
+        id=row["id"],
+        content=row["content"],
+        image_url=row["image_url"],
+        message_type=row["message_type"],
+        created_at=row["created_at"],
+        agent_type=row["agent_type"],
+        agent_name=row["agent_name"],
+        products=[ProductRef(**p) for p in json.loads(row["products"])],
+    )

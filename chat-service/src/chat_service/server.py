@@ -1,0 +1,55 @@
+"""chat-service process: pools, migrations, the turn runner, gRPC server."""
+
+from pathlib import Path
+
+from chat_service.servicer import ChatServicer
+from chat_service.settings import ChatSettings
+from chat_service.turn_events import TurnEventLog
+from chat_service.turns import TurnRunner
+from tftkit.grpc_client import open_channel
+from tftkit.grpc_server import GrpcServer
+from tftkit.object_store import ObjectStoreSettings, build_object_store
+from tftkit.postgres import apply_migrations, connect_pool
+from tftkit.redis import connect_redis
+from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
+from thefirsttake.expert.v1 import expert_pb2_grpc
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE_NAME = chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name
+
+
+async def serve(settings: ChatSettings) -> None:
+    async with (
+        connect_pool(settings.postgres_dsn) as pool,
+        connect_redis(settings.redis_url) as redis,
+        open_channel(settings.expert_service_addr) as expert_channel,
+    ):
+        await apply_migrations(pool, MIGRATIONS)
+        events = TurnEventLog(
+            redis=redis,
+            ttl_seconds=settings.turn_events_ttl_seconds,
+            idle_limit_seconds=settings.turn_timeout_seconds + 30,
+        )
+        runner = TurnRunner(
+            pool=pool,
+            events=events,
+            experts=expert_pb2_grpc.ExpertServiceStub(expert_channel),
+            timeout_seconds=settings.turn_timeout_seconds,
+            max_concurrent=settings.max_concurrent_turns,
+            max_input_chars=settings.max_input_chars,
+        )
+        servicer = ChatServicer(
+            pool=pool,
+            runner=runner,
+            events=events,
+            store=build_object_store(ObjectStoreSettings()),
+            settings=settings,
+        )
+        server = GrpcServer(
+            host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
+        )
+        server.add(chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
+        try:
+            await server.run()
+        finally:
+            await runner.shutdown()

@@ -1,0 +1,152 @@
+"""ChatService over gRPC: converts messages and maps domain errors to status codes."""
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import grpc
+
+from chat_service import messages, rooms
+from chat_service.settings import ChatSettings
+from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
+from chat_service.turns import InvalidTurn, TooBusy, TurnRequest, TurnRunner
+from chat_service.uploads import ImageTooLarge, UnsupportedImage, store_upload
+from tftkit.identity import caller_id
+from tftkit.object_store import ObjectStore
+from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
+from thefirsttake.common.v1 import common_pb2
+
+_NOT_YET = "not implemented yet"
+_ROOM_NOT_FOUND = "room not found"
+
+
+class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        runner: TurnRunner,
+        events: TurnEventLog,
+        store: ObjectStore,
+        settings: ChatSettings,
+    ) -> None:
+        self._pool = pool
+        self._runner = runner
+        self._events = events
+        self._store = store
+        self._settings = settings
+
+    async def CreateRoom(self, request, context) -> chat_pb2.Room:
+        owner = await caller_id(context)
+        room = await rooms.create_room(
+            db=self._pool, owner_id=owner, title=rooms.title_from(request.title)
+        )
+        return _room(room)
+
+    async def ListRooms(self, request, context) -> chat_pb2.ListRoomsResponse:
+        owner = await caller_id(context)
+        found = await rooms.list_rooms(db=self._pool, owner_id=owner)
+        return chat_pb2.ListRoomsResponse(rooms=[_room(room) for room in found])
+
+    async def ListMessages(self, request, context) -> chat_pb2.ListMessagesResponse:
+        owner = await caller_id(context)
+        room = await self._owned_room(context, owner, request.room_id)
+        try:
+            page = await messages.list_page(
+                pool=self._pool, room_id=room.id, limit=request.limit, before=request.before
+            )
+        except messages.BadCursor as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        return chat_pb2.ListMessagesResponse(
+            messages=[_message(m) for m in page.messages],
+            has_more=page.has_more,
+            next_cursor=page.next_cursor,
+        )
+
+    async def StreamTurn(self, request, context) -> AsyncIterator[chat_pb2.TurnEvent]:
+        owner = await caller_id(context)
+        turn_request = TurnRequest(
+            owner_id=owner,
+            room_id=request.room_id,
+            user_input=request.user_input,
+            image_url=request.image_url,
+            expert_ids=list(request.expert_ids),
+        )
+        try:
+            started = await self._runner.start(turn_request)
+        except rooms.RoomNotFound:
+            await context.abort(grpc.StatusCode.NOT_FOUND, _ROOM_NOT_FOUND)
+        except InvalidTurn as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except TooBusy:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many turns running; retry soon"
+            )
+        async for event in self._events.follow(started.turn_id):
+            yield event
+
+    async def ResumeTurn(self, request, context) -> AsyncIterator[chat_pb2.TurnEvent]:
+        owner = await caller_id(context)
+        try:
+            position = parse_event_id(request.last_event_id)
+        except ValueError:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "last_event_id is malformed")
+        turn_owner = await self._pool.fetchval(
+            "SELECT r.owner_id FROM turns t JOIN rooms r ON r.id = t.room_id WHERE t.id = $1",
+            position.turn_id,
+        )
+        if turn_owner != owner:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "turn not found")
+        try:
+            async for event in self._events.follow(position.turn_id, after=position.after):
+                yield event
+        except TurnEventsGone:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "turn events have expired")
+
+    async def UploadImage(self, request, context) -> chat_pb2.UploadImageResponse:
+        await caller_id(context)
+        try:
+            url = await store_upload(
+                store=self._store, data=request.content, max_bytes=self._settings.max_upload_bytes
+            )
+        except ImageTooLarge as error:
+            await context.abort(grpc.StatusCode.OUT_OF_RANGE, str(error))
+        except UnsupportedImage as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        return chat_pb2.UploadImageResponse(url=url)
+
+    async def SendMessage(self, request, context):
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, _NOT_YET)
+
+    async def ReceiveAnswer(self, request, context):
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, _NOT_YET)
+
+    async def MergeGuestRooms(self, request, context):
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, _NOT_YET)
+
+    async def _owned_room(self, context, owner: str, room_id: str) -> rooms.Room:
+        try:
+            return await rooms.owned_room(
+                db=self._pool, owner_id=owner, room_id=rooms.parse_room_id(room_id)
+            )
+        except rooms.RoomNotFound:
+            await context.abort(grpc.StatusCode.NOT_FOUND, _ROOM_NOT_FOUND)
+
+
+def _room(room: rooms.Room) -> chat_pb2.Room:
+    return chat_pb2.Room(id=str(room.id), title=room.title, created_at=room.created_at.isoformat())
+
+
+def _message(message: messages.StoredMessage) -> chat_pb2.Message:
+    return chat_pb2.Message(
+        id=str(message.id),
+        content=message.content,
+        image_url=message.image_url or "",
+        message_type=message.message_type,
+        created_at=message.created_at.isoformat(),
+        agent_type=message.agent_type or "",
+        agent_name=message.agent_name or "",
+        products=[
+            common_pb2.ProductRef(product_id=p.product_id, product_url=p.product_url)
+            for p in message.products
+        ],
+    )

@@ -1,0 +1,24 @@
+"""chat-service settings (env prefix CHAT_)."""
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from tftkit.settings import ServiceSettings
+
+
+class ChatSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CHAT_", extra="ignore")
+
+    port: int = 50052
+    metrics_port: int = 9102
+    postgres_dsn: str
+    redis_url: str
+    expert_service_addr: str = Field("127.0.0.1:50053", validation_alias="EXPERT_SERVICE_ADDR")
+    # Upper bound of one whole turn (all experts), after which it is cut and stored as it is.
+    turn_timeout_seconds: float = 180.0
+    # Turns running at once in this process; more are refused with RESOURCE_EXHAUSTED.
+    max_concurrent_turns: int = 64
+    # How long a turn's events stay replayable (Last-Event-ID, polling) after it ends.
+    turn_events_ttl_seconds: int = 3600
+    max_input_chars: int = 2000
+    max_upload_bytes: int = 10 * 1024 * 1024

@@ -1,0 +1,152 @@
+"""chat-service against a real PostgreSQL and Redis, and an expert panel served over real gRPC
+by a small scripted ExpertService written here."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+
+from chat_service.server import MIGRATIONS, SERVICE_NAME
+from chat_service.servicer import ChatServicer
+from chat_service.settings import ChatSettings
+from chat_service.turn_events import TurnEventLog
+from chat_service.turns import TurnRunner
+from tftkit.grpc_client import open_channel
+from tftkit.identity import user_metadata
+from tftkit.object_store import LocalObjectStore
+from tftkit.postgres import apply_migrations, connect_pool
+from tftkit.redis import connect_redis
+from tftkit.testing import TEST_REDIS_URL, scratch_database, serving
+from thefirsttake.chat.v1 import chat_pb2_grpc
+from thefirsttake.common.v1 import common_pb2
+from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
+
+EXPERTS = {
+    "style_analyst": ("스타일 분석가", "체형분석과 핏감을 중심으로 추천해드려요!"),
+    "trend_expert": ("트렌드 전문가", "최신 트렌드를 반영해 추천해드려요!"),
+    "color_expert": ("컬러 전문가", "피부톤에 어울리는 색상 조합을 바탕으로 추천해드려요!"),
+    "fitting_coordinator": ("핏팅 코디네이터", "종합적으로 딱 하나의 추천을 해드려요!"),
+}
+
+
+@dataclass
+class ScriptedPanel(expert_pb2_grpc.ExpertServiceServicer):
+    """Answers every Consult with two deltas and a completion per expert.
+
+    `fail` names experts that report a failure; `hang_after` makes the stream stop sending
+    (but stay open) after that many completions, to test cancellation and timeouts.
+    """
+
+    fail: set[str] = field(default_factory=set)
+    hang_after: int | None = None
+    requests: list[expert_pb2.ConsultRequest] = field(default_factory=list)
+
+    async def Consult(self, request, context):
+        self.requests.append(request)
+        chosen = list(request.expert_ids) or list(EXPERTS)
+        for done, agent_id in enumerate(chosen):
+            if self.hang_after is not None and done >= self.hang_after:
+                await asyncio.sleep(3600)
+            name, role = EXPERTS[agent_id]
+            expert = expert_pb2.Expert(agent_id=agent_id, agent_name=name, agent_role=role)
+            if agent_id in self.fail:
+                yield expert_pb2.ConsultEvent(
+                    failed=expert_pb2.ExpertFailed(expert=expert, message="답변 실패")
+                )
+                continue
+            text = f"{agent_id}: {request.user_input}에 맞춘 추천"
+            for part in (text[:5], text[5:]):
+                yield expert_pb2.ConsultEvent(
+                    delta=expert_pb2.ExpertDelta(expert=expert, text=part)
+                )
+            yield expert_pb2.ConsultEvent(
+                completed=expert_pb2.ExpertCompleted(
+                    expert=expert,
+                    message=text,
+                    products=[
+                        common_pb2.ProductRef(
+                            product_id=f"{done + 1}00", product_url=f"http://img/{done + 1}00.png"
+                        )
+                    ],
+                )
+            )
+
+
+@dataclass
+class ChatHarness:
+    stub: chat_pb2_grpc.ChatServiceStub
+    pool: object
+    redis: object
+    panel: ScriptedPanel
+    runner: TurnRunner
+
+    @staticmethod
+    def as_user(user_id: str):
+        return user_metadata(user_id)
+
+
+@pytest.fixture
+async def database() -> AsyncIterator[str]:
+    async with scratch_database("chat_test") as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def panel() -> ScriptedPanel:
+    return ScriptedPanel()
+
+
+@pytest.fixture
+async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
+    settings = ChatSettings(postgres_dsn=database, redis_url=TEST_REDIS_URL, turn_timeout_seconds=5)
+    expert_registration = (expert_pb2_grpc.add_ExpertServiceServicer_to_server, panel, "x")
+    async with (
+        serving(expert_registration) as expert_address,
+        connect_pool(database) as pool,
+        connect_redis(TEST_REDIS_URL) as redis,
+        open_channel(expert_address) as expert_channel,
+    ):
+        await apply_migrations(pool, MIGRATIONS)
+        events = TurnEventLog(redis=redis, ttl_seconds=60, idle_limit_seconds=10)
+        runner = TurnRunner(
+            pool=pool,
+            events=events,
+            experts=expert_pb2_grpc.ExpertServiceStub(expert_channel),
+            timeout_seconds=settings.turn_timeout_seconds,
+            max_concurrent=4,
+            max_input_chars=settings.max_input_chars,
+        )
+        servicer = ChatServicer(
+            pool=pool,
+            runner=runner,
+            events=events,
+            store=LocalObjectStore(tmp_path, "http://media.test/media"),
+            settings=settings,
+        )
+        registration = (chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
+        async with serving(registration) as address, open_channel(address) as channel:
+            yield ChatHarness(
+                stub=chat_pb2_grpc.ChatServiceStub(channel),
+                pool=pool,
+                redis=redis,
+                panel=panel,
+                runner=runner,
+            )
+        await runner.shutdown()
+
+
+@pytest.fixture
+def alice() -> str:
+    return f"user-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def bob() -> str:
+    return f"user-{uuid.uuid4()}"
+
+
+def rpc_code(error: grpc.aio.AioRpcError) -> grpc.StatusCode:
+    return error.code()

@@ -1,0 +1,39 @@
+"""The FastAPI application: wiring of routes, middleware, clients and error handlers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway.clients import Clients
+from gateway.cookies import QueuedCookiesMiddleware
+from gateway.errors import install_error_handlers
+from gateway.routes import chat, ops
+from gateway.routes.media import build_media_router
+from gateway.settings import GatewaySettings
+from tftkit.object_store import ObjectStoreSettings
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.clients = Clients.connect(settings)
+        try:
+            yield
+        finally:
+            await app.state.clients.close()
+
+    app = FastAPI(
+        title="TheFirstTake API",
+        description="AI fashion curation: a panel of experts answers over Server-Sent Events.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(QueuedCookiesMiddleware)
+    install_error_handlers(app)
+    app.include_router(chat.router)
+    app.include_router(ops.router)
+    store_settings = ObjectStoreSettings()
+    if settings.serve_local_media and not store_settings.s3_bucket:
+        app.include_router(build_media_router(store_settings))
+    return app

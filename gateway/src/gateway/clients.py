@@ -1,0 +1,112 @@
+"""One small function per downstream RPC, each with its deadline and the caller's identity."""
+
+from dataclasses import dataclass
+
+import grpc
+
+from gateway.settings import GatewaySettings
+from tftkit.grpc_client import open_channel
+from tftkit.identity import user_metadata
+from thefirsttake.auth.v1 import auth_pb2, auth_pb2_grpc
+from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
+from thefirsttake.fitting.v1 import fitting_pb2_grpc
+from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
+
+
+@dataclass
+class Clients:
+    """The channels and stubs of the five services (built once per process)."""
+
+    settings: GatewaySettings
+    channels: dict[str, grpc.aio.Channel]
+    auth: auth_pb2_grpc.AuthServiceStub
+    chat: chat_pb2_grpc.ChatServiceStub
+    product: product_pb2_grpc.ProductServiceStub
+    fitting: fitting_pb2_grpc.FittingServiceStub
+
+    @classmethod
+    def connect(cls, settings: GatewaySettings) -> "Clients":
+        channels = {
+            "auth-service": open_channel(settings.auth_service_addr),
+            "chat-service": open_channel(settings.chat_service_addr),
+            "expert-service": open_channel(settings.expert_service_addr),
+            "product-service": open_channel(settings.product_service_addr),
+            "fitting-service": open_channel(settings.fitting_service_addr),
+        }
+        return cls(
+            settings=settings,
+            channels=channels,
+            auth=auth_pb2_grpc.AuthServiceStub(channels["auth-service"]),
+            chat=chat_pb2_grpc.ChatServiceStub(channels["chat-service"]),
+            product=product_pb2_grpc.ProductServiceStub(channels["product-service"]),
+            fitting=fitting_pb2_grpc.FittingServiceStub(channels["fitting-service"]),
+        )
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
+
+    @property
+    def _timeout(self) -> float:
+        return self.settings.rpc_timeout_seconds
+
+    # auth-service
+
+    async def issue_guest(self) -> auth_pb2.IssuedSession:
+        return await self.auth.IssueGuest(auth_pb2.IssueGuestRequest(), timeout=self._timeout)
+
+    async def verify(self, token: str) -> auth_pb2.Identity:
+        return await self.auth.Verify(auth_pb2.VerifyRequest(token=token), timeout=self._timeout)
+
+    async def me(self, token: str) -> auth_pb2.User:
+        return await self.auth.GetMe(auth_pb2.GetMeRequest(token=token), timeout=self._timeout)
+
+    # chat-service
+
+    async def create_room(self, user_id: str, title: str) -> chat_pb2.Room:
+        return await self.chat.CreateRoom(
+            chat_pb2.CreateRoomRequest(title=title),
+            metadata=user_metadata(user_id),
+            timeout=self._timeout,
+        )
+
+    async def list_rooms(self, user_id: str) -> chat_pb2.ListRoomsResponse:
+        return await self.chat.ListRooms(
+            chat_pb2.ListRoomsRequest(), metadata=user_metadata(user_id), timeout=self._timeout
+        )
+
+    async def list_messages(
+        self, user_id: str, room_id: str, limit: int, before: str
+    ) -> chat_pb2.ListMessagesResponse:
+        return await self.chat.ListMessages(
+            chat_pb2.ListMessagesRequest(room_id=room_id, limit=limit, before=before),
+            metadata=user_metadata(user_id),
+            timeout=self._timeout,
+        )
+
+    def stream_turn(self, user_id: str, request: chat_pb2.StreamTurnRequest):
+        return self.chat.StreamTurn(
+            request, metadata=user_metadata(user_id), timeout=self.settings.stream_timeout_seconds
+        )
+
+    def resume_turn(self, user_id: str, last_event_id: str):
+        return self.chat.ResumeTurn(
+            chat_pb2.ResumeTurnRequest(last_event_id=last_event_id),
+            metadata=user_metadata(user_id),
+            timeout=self.settings.stream_timeout_seconds,
+        )
+
+    async def upload_image(self, user_id: str, content: bytes, filename: str) -> str:
+        response = await self.chat.UploadImage(
+            chat_pb2.UploadImageRequest(content=content, filename=filename),
+            metadata=user_metadata(user_id),
+            timeout=self._timeout * 4,
+        )
+        return response.url
+
+    # product-service
+
+    async def get_product(self, product_id: str) -> product_pb2.Product:
+        return await self.product.GetProduct(
+            product_pb2.GetProductRequest(product_id=product_id), timeout=self._timeout
+        )

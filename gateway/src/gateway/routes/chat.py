@@ -1,0 +1,186 @@
+"""Chat: rooms, history, messages, the SSE turn streams, uploads, product info."""
+
+from typing import Annotated
+
+import grpc
+from fastapi import APIRouter, File, Header, Query, UploadFile
+from sse_starlette.sse import EventSourceResponse
+
+from gateway.deps import ClientsDep, CurrentUser, KnownUser
+from gateway.errors import ApiError, envelope
+from gateway.sse import first_event, sse_events
+from thefirsttake.chat.v1 import chat_pb2
+
+router = APIRouter(prefix="/api/chat", tags=["chat"])
+
+EXPERT_IDS = ("style_analyst", "trend_expert", "color_expert", "fitting_coordinator")
+_SSE_RESPONSE = {200: {"content": {"text/event-stream": {}}, "description": "SSE stream"}}
+
+UserInput = Annotated[str, Query(min_length=1, max_length=2000, description="what the person says")]
+ImageUrl = Annotated[str, Query(max_length=2048, description="an uploaded image's URL")]
+Experts = Annotated[str, Query(description="comma-separated agent ids; all when empty")]
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
+
+
+def _room(room: chat_pb2.Room) -> dict[str, str | int]:
+    return {"id": int(room.id), "title": room.title, "created_at": room.created_at}
+
+
+def _expert_ids(value: str) -> list[str]:
+    chosen = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in EXPERT_IDS]
+    if unknown:
+        raise ApiError(
+            400, f"unknown experts: {', '.join(unknown)}; choose from {', '.join(EXPERT_IDS)}"
+        )
+    return chosen
+
+
+@router.post("/rooms", status_code=201, summary="Create a room")
+async def create_room(user: CurrentUser, clients: ClientsDep):
+    room = await clients.create_room(user.user_id, "")
+    return envelope(_room(room), "채팅방이 생성되었습니다.")
+
+
+@router.get("/rooms/history", summary="The caller's rooms, newest first")
+async def room_history(user: KnownUser, clients: ClientsDep):
+    if user is None:
+        return envelope({"all_rooms": []})
+    response = await clients.list_rooms(user.user_id)
+    return envelope({"all_rooms": [_room(room) for room in response.rooms]})
+
+
+@router.get("/rooms/{room_id}/messages", summary="One page of a room's messages")
+async def room_messages(
+    room_id: str,
+    user: KnownUser,
+    clients: ClientsDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    before: Annotated[str, Query(max_length=200, description="next_cursor or ISO 8601")] = "",
+):
+    if user is None:
+        raise ApiError(404, "room not found")
+    page = await clients.list_messages(user.user_id, room_id, limit, before)
+    messages = [
+        {
+            "id": int(m.id),
+            "content": m.content,
+            "image_url": m.image_url or None,
+            "message_type": m.message_type,
+            "created_at": m.created_at,
+            "agent_type": m.agent_type or None,
+            "agent_name": m.agent_name or None,
+            "product_image_url": [p.product_url for p in m.products],
+            "products": [
+                {"product_url": p.product_url, "product_id": p.product_id} for p in m.products
+            ],
+        }
+        for m in page.messages
+    ]
+    return envelope(
+        {
+            "messages": messages,
+            "has_more": page.has_more,
+            "next_cursor": page.next_cursor or None,
+            "count": len(messages),
+        }
+    )
+
+
+async def _stream(
+    clients: ClientsDep,
+    user_id: str,
+    request: chat_pb2.StreamTurnRequest,
+    last_event_id: str | None,
+) -> EventSourceResponse:
+    if last_event_id:
+        call = clients.resume_turn(user_id, last_event_id)
+    else:
+        call = clients.stream_turn(user_id, request)
+    first, rest = await first_event(call)
+    return EventSourceResponse(
+        sse_events(first, rest, call),
+        ping=int(clients.settings.sse_heartbeat_seconds),
+        send_timeout=30,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/rooms/{room_id}/messages/stream", responses=_SSE_RESPONSE, summary="A turn in a room (SSE)"
+)
+async def stream_in_room(
+    room_id: str,
+    user_input: UserInput,
+    user: CurrentUser,
+    clients: ClientsDep,
+    image_url: ImageUrl = "",
+    experts: Experts = "",
+    last_event_id: LastEventId = None,
+):
+    request = chat_pb2.StreamTurnRequest(
+        room_id=room_id, user_input=user_input, image_url=image_url, expert_ids=_expert_ids(experts)
+    )
+    return await _stream(clients, user.user_id, request, last_event_id)
+
+
+@router.get(
+    "/rooms/messages/stream",
+    responses=_SSE_RESPONSE,
+    summary="A turn, creating a room when none is given (SSE)",
+)
+async def stream_new_or_existing(
+    user_input: UserInput,
+    user: CurrentUser,
+    clients: ClientsDep,
+    room_id: Annotated[str, Query(max_length=20)] = "",
+    image_url: ImageUrl = "",
+    experts: Experts = "",
+    last_event_id: LastEventId = None,
+):
+    request = chat_pb2.StreamTurnRequest(
+        room_id=room_id, user_input=user_input, image_url=image_url, expert_ids=_expert_ids(experts)
+    )
+    return await _stream(clients, user.user_id, request, last_event_id)
+
+
+@router.post("/upload", summary="Upload an image (JPEG, PNG, WebP; 10 MB)")
+async def upload(user: CurrentUser, clients: ClientsDep, file: Annotated[UploadFile, File()]):
+    limit = clients.settings.max_upload_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise ApiError(413, f"image is larger than {limit // (1024 * 1024)} MB")
+    try:
+        url = await clients.upload_image(user.user_id, content, file.filename or "")
+    except grpc.aio.AioRpcError as error:
+        if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+            raise ApiError(415, error.details() or "unsupported image type") from error
+        if error.code() == grpc.StatusCode.OUT_OF_RANGE:
+            raise ApiError(413, error.details() or "image too large") from error
+        raise
+    return envelope(url, "이미지가 업로드되었습니다.")
+
+
+@router.get("/product/{product_id}", summary="Product info (cached)")
+async def product(product_id: str, clients: ClientsDep):
+    found = await clients.get_product(product_id)
+    return envelope(
+        {
+            "product_id": found.product_id,
+            "product_name": found.product_name,
+            "brand_name": found.brand_name,
+            "comprehensive_description": found.comprehensive_description,
+            "style_tags": list(found.style_tags),
+            "tpo_tags": list(found.tpo_tags),
+            "image_url": found.image_url,
+            "main_category": found.main_category,
+            "sub_category": found.sub_category,
+            "color_name": found.color_name,
+            "material": found.material,
+            "fit": found.fit,
+            "seasons": list(found.seasons),
+            "gender": found.gender,
+            "original_price": found.original_price,
+            "price": found.price,
+        }
+    )

@@ -1,0 +1,28 @@
+"""gateway settings (env prefix GATEWAY_; downstream addresses without prefix)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    auth_service_addr: str = Field("127.0.0.1:50051", validation_alias="AUTH_SERVICE_ADDR")
+    chat_service_addr: str = Field("127.0.0.1:50052", validation_alias="CHAT_SERVICE_ADDR")
+    expert_service_addr: str = Field("127.0.0.1:50053", validation_alias="EXPERT_SERVICE_ADDR")
+    product_service_addr: str = Field("127.0.0.1:50054", validation_alias="PRODUCT_SERVICE_ADDR")
+    fitting_service_addr: str = Field("127.0.0.1:50055", validation_alias="FITTING_SERVICE_ADDR")
+    # Cookies get the Secure flag; turn on wherever the site is served over HTTPS.
+    cookie_secure: bool = False
+    guest_cookie_max_age_seconds: int = 365 * 24 * 3600
+    # Deadlines of downstream calls.
+    rpc_timeout_seconds: float = 5.0
+    stream_timeout_seconds: float = 240.0
+    # SSE comment lines this often, so idle proxies keep the stream open.
+    sse_heartbeat_seconds: float = 15.0
+    max_upload_bytes: int = 10 * 1024 * 1024
+    # Serves OBJECT_STORE_DIR at /media when objects live in the local folder.
+    serve_local_media: bool = True
