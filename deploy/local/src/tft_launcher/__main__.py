@@ -1,0 +1,192 @@
+"""`python -m tft_launcher` (behind `make run`): stores, databases, seed, six services, ready.
+
+Order: secrets → PostgreSQL (embedded unless POSTGRES_DSN) and Redis (embedded unless
+REDIS_URL), started together → databases auth/chat/product → catalog seed → the six services
+together → wait for every health check → "ready". Ctrl-C/SIGTERM stops the services first, then
+the stores. A child that dies stops everything with a message naming it and its log.
+"""
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import asyncpg
+
+from tft_launcher.embedded_postgres import EmbeddedPostgres
+from tft_launcher.embedded_redis import EmbeddedRedis
+from tft_launcher.processes import ChildExited, StartupError, Supervisor, run_to_completion
+from tft_launcher.secrets import load_or_create_secrets
+from tft_launcher.services import DATABASES, GATEWAY, by_names, service_env, service_specs
+from tft_launcher.services import seed_spec as product_seed_spec
+from tft_launcher.settings import LauncherSettings, repo_root
+from tftkit.postgres import ensure_database, with_database
+
+log = logging.getLogger("tft_launcher")
+T = TypeVar("T")
+
+# Extensions the product catalog's search uses; trusted extensions, but the launcher holds
+# the superuser DSN, so it creates them up front for services that connect as plain owners.
+_PRODUCT_EXTENSIONS = ("pg_trgm", "unaccent")
+
+
+def say(message: str) -> None:
+    print(f"[launcher] {message}", flush=True)
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM arrived before the awaited step finished."""
+
+
+async def until_stopped(stopping: asyncio.Event, step: Awaitable[T]) -> T:
+    """Awaits `step` unless a stop is requested first (then the step is cancelled)."""
+    work = asyncio.ensure_future(step)
+    stop = asyncio.create_task(stopping.wait())
+    try:
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    if work.done():
+        return work.result()
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await work
+    raise Stopped
+
+
+async def prepare_databases(server_dsn: str) -> None:
+    for name in DATABASES:
+        if await ensure_database(server_dsn, name):
+            say(f"created database {name}")
+    conn = await asyncpg.connect(with_database(server_dsn, "product"), timeout=10)
+    try:
+        for extension in _PRODUCT_EXTENSIONS:
+            try:
+                await conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+            except asyncpg.PostgresError as error:  # a managed server may not offer it
+                say(f"warning: extension {extension} not created in product: {error}")
+    finally:
+        await conn.close()
+
+
+def check_importable(modules: list[str]) -> None:
+    missing = [m for m in modules if importlib.util.find_spec(f"{m}.__main__") is None]
+    if missing:
+        raise StartupError(
+            f"not runnable yet (no {', '.join(m + '.__main__' for m in missing)}); "
+            "run `make install`, or start a subset with TFT_SERVICES=name,name"
+        )
+
+
+async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
+    started = time.monotonic()
+    services = by_names(settings.selected())
+    check_importable([s.module for s in services])
+    state = settings.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    secrets = load_or_create_secrets(settings.secrets_file)
+    say(f"state in {state}; logs in {settings.log_dir}/<name>.log")
+
+    async with contextlib.AsyncExitStack() as cleanup:
+        server_dsn, redis_url = settings.postgres_dsn, settings.redis_url
+        pg = rd = None
+        if not server_dsn:
+            pg = EmbeddedPostgres(
+                state / "postgres",
+                port=settings.embedded_postgres_port,
+                password=secrets["TFT_EMBEDDED_POSTGRES_PASSWORD"],
+                log_dir=settings.log_dir,
+                os_user=settings.postgres_os_user,
+            )
+            cleanup.push_async_callback(pg.stop)
+        if not redis_url:
+            rd = EmbeddedRedis(
+                state / "redis",
+                port=settings.embedded_redis_port,
+                password=secrets["TFT_EMBEDDED_REDIS_PASSWORD"],
+                log_dir=settings.log_dir,
+            )
+            cleanup.push_async_callback(rd.stop)
+        timeout = settings.store_start_timeout_seconds
+        starts = [s.start(within=timeout) for s in (pg, rd) if s is not None]
+        results = iter(await until_stopped(stopping, asyncio.gather(*starts)))
+        if pg is not None:
+            server_dsn = next(results)
+            say(f"embedded PostgreSQL on 127.0.0.1:{pg.port} (data in {pg.data_dir})")
+        if rd is not None:
+            redis_url = next(results)
+            say(f"embedded Redis (Valkey) on 127.0.0.1:{rd.port} (data in {rd.data_dir})")
+        await until_stopped(stopping, prepare_databases(server_dsn))
+
+        env = service_env(
+            server_dsn=server_dsn,
+            redis_url=redis_url,
+            state_dir=state,
+            secrets=secrets,
+            environ=dict(os.environ),
+        )
+        console = sys.stdout if settings.log_to_console else None
+        if any(s.name == "product-service" for s in services):
+            say("seeding the demo catalog if empty (log: product-seed.log)")
+            seed = run_to_completion(
+                product_seed_spec(),
+                env=env,
+                log_dir=settings.log_dir,
+                within=settings.seed_timeout_seconds,
+                cwd=repo_root(),
+            )
+            await until_stopped(stopping, seed)
+
+        group = Supervisor(env=env, log_dir=settings.log_dir, cwd=repo_root(), console=console)
+        cleanup.push_async_callback(group.stop, settings.stop_grace_seconds)
+        await group.start(service_specs(services, env))
+        say(f"started {', '.join(c.name for c in group.children)}; waiting for health")
+        await until_stopped(stopping, group.wait_healthy(within=settings.startup_timeout_seconds))
+
+        elapsed = time.monotonic() - started
+        if any(s is GATEWAY for s in services):
+            url = f"http://127.0.0.1:{GATEWAY.port_in(env)}"
+            say(f"TheFirstTake is ready at {url} ({elapsed:.1f} s)")
+        else:
+            say(f"{len(services)} service(s) ready ({elapsed:.1f} s); the gateway was not started")
+        say("Ctrl-C stops everything")
+        try:
+            dead = await until_stopped(stopping, group.wait_any_exit())
+        except Stopped:
+            say("stopping")
+            return 0
+        raise ChildExited(dead, when="while running")
+    return 0  # pragma: no cover - the block above always returns or raises
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="[launcher] %(message)s")
+    settings = LauncherSettings()
+
+    async def run() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        try:
+            return await launch(settings, stopping)
+        except Stopped:
+            say("stopped before everything was ready")
+            return 130
+        except (StartupError, ValueError, OSError, asyncpg.PostgresError) as error:
+            say(f"error: {error}")
+            return 1
+        finally:
+            say("all processes stopped")
+
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

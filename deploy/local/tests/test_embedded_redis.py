@@ -1,0 +1,35 @@
+import redis.asyncio as redis
+
+from tft_launcher.embedded_redis import EmbeddedRedis
+
+PASSWORD = "r" * 40
+
+
+async def test_answers_with_password_and_keeps_data(tmp_path, free_port):
+    port = free_port()
+    server = EmbeddedRedis(tmp_path / "redis", port=port, password=PASSWORD, log_dir=tmp_path)
+    url = await server.start()
+    try:
+        client = redis.from_url(url.replace("/0", "/3"), socket_timeout=5)
+        assert await client.ping()
+        await client.set("product_id:1", "셔츠")
+        await client.aclose()
+        anonymous = redis.from_url(f"redis://127.0.0.1:{port}/0", socket_timeout=5)
+        try:
+            await anonymous.get("x")
+            raise AssertionError("a client without the password was served")
+        except redis.AuthenticationError:
+            pass
+        finally:
+            await anonymous.aclose()
+    finally:
+        await server.stop()
+
+    again = EmbeddedRedis(tmp_path / "redis", port=port, password=PASSWORD, log_dir=tmp_path)
+    url = await again.start()
+    try:
+        client = redis.from_url(url.replace("/0", "/3"), socket_timeout=5)
+        assert (await client.get("product_id:1")).decode() == "셔츠"
+        await client.aclose()
+    finally:
+        await again.stop()

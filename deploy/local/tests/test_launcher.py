@@ -1,0 +1,184 @@
+"""`python -m tft_launcher` end to end, with stand-in service packages on PYTHONPATH.
+
+The stand-ins are real processes serving grpc.health.v1 (kit's GrpcServer) and an HTTP health
+route, so this checks the launcher's whole path: secrets, embedded PostgreSQL and Redis,
+databases, seed, environment, health waits, the ready line, and shutdown. The real services
+are exercised by the repository's end-to-end tests.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tft_launcher.services import SERVICES
+
+GRPC_FAKE = """
+import asyncio, json, os, sys
+from pathlib import Path
+
+NAME, PREFIX = {name!r}, {prefix!r}
+out = Path(os.environ["OBJECT_STORE_DIR"])
+out.mkdir(parents=True, exist_ok=True)
+
+async def check_database() -> None:
+    import asyncpg
+    conn = await asyncpg.connect(os.environ["PRODUCT_POSTGRES_DSN"], timeout=10)
+    try:
+        exts = await conn.fetch("SELECT extname FROM pg_extension")
+    finally:
+        await conn.close()
+    (out / "seeded").write_text(" ".join(sorted(r["extname"] for r in exts)))
+
+if sys.argv[1:] == ["seed", "--if-empty"]:
+    asyncio.run(check_database())
+    sys.exit(0)
+if os.environ.get("FAKE_FAIL") == NAME:
+    print(NAME + " exploded", flush=True)
+    sys.exit(1)
+(out / (NAME + ".json")).write_text(json.dumps({{"pid": os.getpid(), "env": dict(os.environ)}}))
+from tftkit.grpc_server import GrpcServer
+
+async def serve() -> None:
+    port = int(os.environ[PREFIX + "_PORT"])
+    await GrpcServer(host=os.environ[PREFIX + "_HOST"], port=port, grace_seconds=1).run()
+
+asyncio.run(serve())
+"""
+
+HTTP_FAKE = """
+import json, os, signal
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+out = Path(os.environ["OBJECT_STORE_DIR"])
+out.mkdir(parents=True, exist_ok=True)
+(out / "gateway.json").write_text(json.dumps({"pid": os.getpid(), "env": dict(os.environ)}))
+
+class Health(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/actuator/health" else 404)
+        self.end_headers()
+
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+HTTPServer((os.environ["GATEWAY_HOST"], int(os.environ["GATEWAY_PORT"])), Health).serve_forever()
+"""
+
+
+@pytest.fixture
+def launcher_env(tmp_path, free_port) -> dict[str, str]:
+    fakes = tmp_path / "fakes"
+    for service in SERVICES:
+        package = fakes / service.module
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        body = (
+            HTTP_FAKE
+            if service.http
+            else GRPC_FAKE.format(name=service.name, prefix=service.prefix)
+        )
+        (package / "__main__.py").write_text(body)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TFT_", "AUTH_", "GATEWAY_"))}
+    env.pop("POSTGRES_DSN", None)
+    env.pop("REDIS_URL", None)
+    env.update(
+        PYTHONPATH=str(fakes),
+        TFT_STATE_DIR=str(tmp_path / "var"),
+        TFT_EMBEDDED_POSTGRES_PORT=str(free_port()),
+        TFT_EMBEDDED_REDIS_PORT=str(free_port()),
+        TFT_STARTUP_TIMEOUT_SECONDS="60",
+        **{f"{s.prefix}_PORT": str(free_port()) for s in SERVICES},
+    )
+    return env
+
+
+async def _launch(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tft_launcher",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def _read_until(process: asyncio.subprocess.Process, text: str, seen: list[str]) -> None:
+    assert process.stdout is not None
+    while line := (await process.stdout.readline()).decode():
+        seen.append(line)
+        if text in line:
+            return
+    raise AssertionError(f"{text!r} never printed:\n{''.join(seen)}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (not yet reaped by its parent) is dead for our purposes.
+    return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+
+
+async def test_brings_everything_up_prints_the_url_and_stops_cleanly(launcher_env, tmp_path):
+    launcher = await _launch(launcher_env)
+    seen: list[str] = []
+    try:
+        await asyncio.wait_for(_read_until(launcher, "is ready at", seen), 90)
+    finally:
+        if launcher.returncode is None:
+            launcher.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(launcher.wait(), 60)
+    rest = (await launcher.stdout.read()).decode()
+    output = "".join(seen) + rest
+    assert code == 0, output
+    gateway_port = launcher_env["GATEWAY_PORT"]
+    assert f"TheFirstTake is ready at http://127.0.0.1:{gateway_port} (" in output
+
+    objects = tmp_path / "var" / "objects"
+    assert set((objects / "seeded").read_text().split()) >= {"pg_trgm", "unaccent"}
+    secrets = dict(
+        line.split("=", 1)
+        for line in (tmp_path / "var" / "secrets.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    pids = []
+    for service in SERVICES:
+        seen_by = json.loads((objects / f"{service.name}.json").read_text())
+        pids.append(seen_by["pid"])
+        got = seen_by["env"]
+        assert got["OTEL_SERVICE_NAME"] == service.name
+        assert got["AUTH_JWT_SECRET"] == secrets["AUTH_JWT_SECRET"]
+        assert got["GATEWAY_COOKIE_SECRET"] == secrets["GATEWAY_COOKIE_SECRET"]
+        assert got["PRODUCT_SERVICE_ADDR"] == f"127.0.0.1:{launcher_env['PRODUCT_PORT']}"
+        assert got["AUTH_POSTGRES_DSN"].endswith("/auth")
+        assert got["CHAT_POSTGRES_DSN"].endswith("/chat")
+        assert got["PRODUCT_REDIS_URL"].endswith("/3")
+        assert got["MEDIA_BASE_URL"] == f"http://127.0.0.1:{gateway_port}/media"
+    assert len(set(pids)) == len(SERVICES)
+    assert not any(_alive(pid) for pid in pids)
+    assert (
+        "database system is shut down" in (tmp_path / "var" / "logs" / "postgres.log").read_text()
+    )
+
+
+async def test_a_service_that_dies_at_start_stops_everything_and_is_named(launcher_env, tmp_path):
+    launcher = await _launch({**launcher_env, "FAKE_FAIL": "chat-service"})
+    assert launcher.stdout is not None
+    output = (await asyncio.wait_for(launcher.stdout.read(), 90)).decode()
+    code = await asyncio.wait_for(launcher.wait(), 30)
+    assert code == 1, output
+    log = tmp_path / "var" / "logs" / "chat-service.log"
+    assert f"chat-service exited with code 1 during startup; its log is {log}" in output
+    assert "chat-service exploded" in log.read_text()
+    objects = tmp_path / "var" / "objects"
+    for name in ("auth-service", "gateway"):
+        seen_by = objects / f"{name}.json"
+        if seen_by.is_file():  # it may not have started before the failure was seen
+            assert not _alive(json.loads(seen_by.read_text())["pid"])
+    assert "ready at" not in output
