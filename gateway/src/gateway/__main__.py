@@ -1,6 +1,7 @@
 """`python -m gateway` serves the HTTP API with uvicorn."""
 
 import uvicorn
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
@@ -14,6 +15,7 @@ def main() -> None:
     configure_logging("gateway", settings.log_level)
     configure_tracing("gateway")
     app = create_app(settings)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="actuator/.*,media/.*")
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 

@@ -13,11 +13,13 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 
 def configure_tracing(service: str) -> TracerProvider:
-    """Installs a tracer provider named after the service and instruments grpc.aio."""
+    """Installs a tracer provider named after the service; instruments grpc.aio, asyncpg, redis."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
     from opentelemetry.instrumentation.grpc import (
         GrpcAioInstrumentorClient,
         GrpcAioInstrumentorServer,
     )
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
 
     name = os.environ.get("OTEL_SERVICE_NAME", service)
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
@@ -28,4 +30,6 @@ def configure_tracing(service: str) -> TracerProvider:
     trace.set_tracer_provider(provider)
     GrpcAioInstrumentorServer().instrument()
     GrpcAioInstrumentorClient().instrument()
+    AsyncPGInstrumentor().instrument()
+    RedisInstrumentor().instrument()
     return provider

@@ -1,0 +1,113 @@
+"""The whole system as real processes: five gRPC services and the gateway, started with the
+launcher's own process supervisor against the machine's PostgreSQL and Redis, each service
+with fresh databases and free ports so a running `make run` is never touched."""
+
+import asyncio
+import os
+import secrets
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest_asyncio
+
+from tft_launcher.processes import ProcessSpec, Supervisor, run_to_completion
+from tft_launcher.services import SERVICES, service_env, service_specs
+from tftkit.postgres import with_database
+from tftkit.testing import TEST_POSTGRES_DSN, TEST_REDIS_URL
+
+REPO = Path(__file__).resolve().parents[2]
+E2E_CATALOG_SIZE = os.environ.get("E2E_CATALOG_SIZE", "400")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningSystem:
+    base_url: str
+    env: dict[str, str]
+    chat_dsn: str
+    product_dsn: str
+    log_dir: Path
+
+
+async def _create_databases(suffix: str) -> dict[str, str]:
+    admin = await asyncpg.connect(TEST_POSTGRES_DSN)
+    try:
+        names = {}
+        for service in ("auth", "chat", "product"):
+            name = f"e2e_{service}_{suffix}"
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            names[service] = with_database(TEST_POSTGRES_DSN, name)
+        return names
+    finally:
+        await admin.close()
+
+
+async def _drop_databases(suffix: str) -> None:
+    admin = await asyncpg.connect(TEST_POSTGRES_DSN)
+    try:
+        for service in ("auth", "chat", "product"):
+            await admin.execute(f'DROP DATABASE IF EXISTS "e2e_{service}_{suffix}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def system(tmp_path_factory) -> AsyncIterator[RunningSystem]:
+    suffix = secrets.token_hex(4)
+    state = tmp_path_factory.mktemp("system")
+    dsns = await _create_databases(suffix)
+    overrides = {
+        "AUTH_POSTGRES_DSN": dsns["auth"],
+        "CHAT_POSTGRES_DSN": dsns["chat"],
+        "PRODUCT_POSTGRES_DSN": dsns["product"],
+        # Metrics servers off: fixed ports could clash with a running `make run`.
+        **{f"{s.prefix}_METRICS_PORT": "0" for s in SERVICES if s.metrics_port},
+        **{f"{s.prefix}_PORT": str(_free_port()) for s in SERVICES},
+    }
+    environ = {**os.environ, **overrides}
+    env = service_env(
+        server_dsn=TEST_POSTGRES_DSN,
+        redis_url=TEST_REDIS_URL,
+        state_dir=state,
+        secrets={"AUTH_JWT_SECRET": secrets.token_urlsafe(32)},
+        environ=environ,
+    )
+    log_dir = state / "logs"
+    seed = ProcessSpec(
+        "product-seed",
+        [
+            sys.executable,
+            "-m",
+            "product_service",
+            "seed",
+            "--if-empty",
+            "--count",
+            E2E_CATALOG_SIZE,
+        ],
+    )
+    await run_to_completion(seed, env=env, log_dir=log_dir, timeout=600, cwd=REPO)
+    supervisor = Supervisor(env=env, log_dir=log_dir, cwd=REPO, console=None)
+    await supervisor.start(service_specs(SERVICES, env))
+    try:
+        await supervisor.wait_healthy(timeout=120)
+        gateway_port = env["GATEWAY_PORT"]
+        yield RunningSystem(
+            base_url=f"http://127.0.0.1:{gateway_port}",
+            env=env,
+            chat_dsn=dsns["chat"],
+            product_dsn=dsns["product"],
+            log_dir=log_dir,
+        )
+    finally:
+        await supervisor.stop(grace=10)
+        await asyncio.sleep(0)
+        await _drop_databases(suffix)
