@@ -1,0 +1,71 @@
+"""`python -m product_service` serves; `seed` loads the demo catalog; `import FILE` a real one."""
+
+import argparse
+import asyncio
+import json
+import sys
+
+from product_service.cache import ProductCache
+from product_service.demo_catalog import seed_demo_catalog
+from product_service.server import MIGRATIONS, serve
+from product_service.settings import ProductSettings
+from tftkit.logging import configure_logging
+from tftkit.object_store import ObjectStoreSettings, build_object_store
+from tftkit.postgres import apply_migrations, connect_pool
+from tftkit.redis import connect_redis
+from tftkit.service import load_settings, run_service
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m product_service")
+    commands = parser.add_subparsers(dest="command")
+    seed = commands.add_parser("seed", help="load the generated demo catalog (idempotent)")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing if products exist")
+    seed.add_argument("--count", type=int, default=None, help="number of products")
+    seed.add_argument("--seed", type=int, default=None, help="generator seed")
+    importer = commands.add_parser("import", help="import a JSON Lines catalog")
+    importer.add_argument("file", help="path to a .jsonl file")
+    return parser.parse_args(argv)
+
+
+async def _seed(settings: ProductSettings, args: argparse.Namespace) -> int:
+    async with (
+        connect_pool(settings.postgres_dsn) as pool,
+        connect_redis(settings.redis_url) as redis,
+    ):
+        await apply_migrations(pool, MIGRATIONS)
+        result = await seed_demo_catalog(
+            pool=pool,
+            cache=ProductCache(redis=redis, ttl_seconds=settings.cache_ttl_seconds),
+            store=build_object_store(ObjectStoreSettings()),
+            count=args.count or settings.seed_count,
+            seed=settings.seed_random if args.seed is None else args.seed,
+            if_empty=args.if_empty,
+        )
+    report = (
+        {"skipped": True}
+        if result is None
+        else {
+            "added": len(result.added),
+            "updated": len(result.updated),
+            "unchanged": len(result.unchanged),
+        }
+    )
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(sys.argv[1:] if argv is None else argv)
+    if args.command is None:
+        run_service("product-service", ProductSettings, serve)
+        return 0
+    settings = load_settings("product-service", ProductSettings)
+    configure_logging("product-service", settings.log_level)
+    if args.command == "seed":
+        return asyncio.run(_seed(settings, args))
+    raise SystemExit(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

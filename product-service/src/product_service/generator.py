@@ -1,0 +1,228 @@
+"""The deterministic demo catalog: the same seed always gives the same products.
+
+Every attribute is drawn from the garment's own vocabulary and the description is written
+from the attributes, so names, tags and text never contradict each other.
+"""
+
+import random
+from collections.abc import Iterator
+
+from product_service.garments import GARMENTS, Garment
+from product_service.product import Product
+from product_service.vocabulary import (
+    BOLD_COLOURS,
+    COLOUR_BY_NAME,
+    DARK_COLOURS,
+    FORMAL_COLOURS,
+    MATERIAL_SEASONS,
+)
+
+FIRST_PRODUCT_ID = 100001
+
+BRANDS = (
+    "무드웨이브",
+    "어반노트",
+    "라이트하우스",
+    "오르빗",
+    "세븐데이즈",
+    "모노랩",
+    "하루웨어",
+    "브리즈클로젯",
+    "스테디핏",
+    "데일리로그",
+    "클로젯원",
+    "포레스트앤코",
+    "엘리움",
+    "코지룸",
+    "트랙원",
+    "노스게이트",
+    "베이스캠프",
+    "소울메이트",
+    "온더로드",
+    "미드나잇블루",
+    "그레이스케일",
+    "써니사이드",
+    "아틀리에 유",
+    "서울테일러",
+    "모먼트",
+    "리버사이드",
+    "퍼스트테이크 에센셜",
+)
+
+_FIT_PHRASES = {
+    "슬림핏": "몸에 적당히 붙어 깔끔한 라인을 만들어 줍니다",
+    "레귤러핏": "너무 붙지도 크지도 않아 누구에게나 편안합니다",
+    "오버핏": "여유 있게 떨어져 편안하고 트렌디한 느낌을 줍니다",
+    "와이드핏": "통이 넓게 떨어져 다리 라인을 자연스럽게 감춰 줍니다",
+    "스트레이트핏": "일자로 곧게 떨어져 다리가 길어 보입니다",
+    "세미와이드핏": "적당히 여유 있는 통이라 활동하기 편하고 단정합니다",
+    "크롭핏": "짧은 기장이 허리선을 올려 비율을 좋아 보이게 합니다",
+    "A라인": "밑단이 자연스럽게 퍼져 하체를 가볍게 보이게 합니다",
+    "H라인": "일자로 떨어지는 라인이 단정하고 포멀합니다",
+    "플리츠": "주름이 걸을 때마다 살랑거려 경쾌합니다",
+    "정사이즈": "정사이즈로 제작되어 평소 사이즈 그대로 고르시면 됩니다",
+    "프리사이즈": "프리사이즈라 누구나 편하게 쓸 수 있습니다",
+}
+_PATTERN_PHRASES = {
+    "무지": "군더더기 없는 무지 디자인이라 어떤 아이템과도 잘 어울립니다",
+    "스트라이프": "스트라이프 패턴이 산뜻한 포인트가 됩니다",
+    "체크": "체크 패턴이 클래식한 분위기를 더합니다",
+    "도트": "도트 패턴이 사랑스러운 포인트가 됩니다",
+    "플로럴": "플로럴 패턴이 화사하고 여성스러운 분위기를 줍니다",
+}
+_MATERIAL_PRICE_FACTOR = {"캐시미어": 1.7, "레더": 1.4, "실크": 1.3, "울": 1.2, "덕다운": 1.2}
+_GENDER_WORDS = {"MEN": "남성", "WOMEN": "여성", "UNISEX": "남녀 공용"}
+
+
+def generate_catalog(*, count: int, seed: int = 42) -> list[Product]:
+    """`count` products; product ids are FIRST_PRODUCT_ID, +1, ... in order."""
+    return list(iter_catalog(count=count, seed=seed))
+
+
+def iter_catalog(*, count: int, seed: int = 42) -> Iterator[Product]:
+    rng = random.Random(seed)
+    for index in range(count):
+        # Cycling garments keeps every sub-category present even in small catalogs.
+        garment = GARMENTS[index % len(GARMENTS)]
+        yield _make_product(rng=rng, garment=garment, product_id=str(FIRST_PRODUCT_ID + index))
+
+
+def _make_product(*, rng: random.Random, garment: Garment, product_id: str) -> Product:
+    colour = COLOUR_BY_NAME[rng.choice(garment.colours)]
+    pattern = rng.choice(garment.patterns)
+    material = rng.choice(_materials_for(garment))
+    fit = rng.choice(garment.fits)
+    gender = rng.choice(garment.genders)
+    styles = tuple(rng.sample(garment.styles, k=min(len(garment.styles), rng.choice((1, 2, 2)))))
+    seasons = _seasons(garment=garment, material=material)
+    tpos = _tpos(garment=garment, colour=colour.name, pattern=pattern, styles=styles)
+    original, price = _prices(rng=rng, garment=garment, material=material)
+    brand = rng.choice(BRANDS)
+    name = _name(garment=garment, colour=colour.name, pattern=pattern, material=material, fit=fit)
+    description = _description(
+        brand=brand,
+        name=name,
+        garment=garment,
+        colour=colour.name,
+        pattern=pattern,
+        material=material,
+        fit=fit,
+        seasons=seasons,
+        gender=gender,
+        styles=styles,
+        tpos=tpos,
+    )
+    return Product(
+        product_id=product_id,
+        product_name=name,
+        brand_name=brand,
+        main_category=garment.main,
+        sub_category=garment.name,
+        color_name=colour.name,
+        color_hex=colour.hex,
+        pattern=pattern,
+        material=material,
+        fit=fit,
+        seasons=seasons,
+        gender=gender,
+        style_tags=styles,
+        tpo_tags=tpos,
+        original_price=original,
+        price=price,
+        comprehensive_description=description,
+    )
+
+
+def _materials_for(garment: Garment) -> tuple[str, ...]:
+    """Materials that can be worn in at least one of the garment's seasons (no leather sandals)."""
+    fitting = tuple(
+        m
+        for m in garment.materials
+        if set(MATERIAL_SEASONS.get(m, garment.seasons)) & set(garment.seasons)
+    )
+    return fitting or garment.materials
+
+
+def _seasons(*, garment: Garment, material: str) -> tuple[str, ...]:
+    allowed = MATERIAL_SEASONS.get(material, garment.seasons)
+    both = tuple(s for s in garment.seasons if s in allowed)
+    return both or garment.seasons
+
+
+def _tpos(
+    *, garment: Garment, colour: str, pattern: str, styles: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The garment's occasions, minus those its colour or pattern would not suit."""
+    plain = pattern == "무지"
+    sporty = "스포티" in styles or "스트릿" in styles
+    keep: list[str] = []
+    for tpo in garment.tpos:
+        if tpo in ("면접", "상견례") and not (plain and colour in FORMAL_COLOURS and not sporty):
+            continue
+        if tpo == "장례식" and not (plain and colour in DARK_COLOURS):
+            continue
+        if tpo == "결혼식" and (colour == "화이트" or colour in BOLD_COLOURS):
+            continue
+        if tpo == "출근" and (colour in BOLD_COLOURS or pattern in ("도트", "플로럴") or sporty):
+            continue
+        if tpo in ("소개팅", "데이트") and sporty and garment.main in ("TOP", "BOTTOM"):
+            continue
+        if tpo == "운동" and not ("스포티" in styles or garment.shape in ("runner", "joggers")):
+            continue
+        keep.append(tpo)
+    return tuple(keep) or ("데일리",)
+
+
+def _prices(*, rng: random.Random, garment: Garment, material: str) -> tuple[int, int]:
+    low, high = garment.price
+    factor = _MATERIAL_PRICE_FACTOR.get(material, 1.0)
+    original = int(rng.uniform(low, high) * factor) // 1000 * 1000 + 900
+    discount = rng.choice((0, 0, 0, 10, 15, 20, 30))
+    price = original * (100 - discount) // 100 // 100 * 100
+    return original, price
+
+
+def _name(*, garment: Garment, colour: str, pattern: str, material: str, fit: str) -> str:
+    parts = [colour]
+    if pattern != "무지":
+        parts.append(pattern)
+    parts.append(material)
+    if garment.main in ("TOP", "BOTTOM", "OUTER"):
+        parts.append(fit)
+    parts.append(garment.name)
+    return " ".join(parts)
+
+
+def _description(
+    *,
+    brand: str,
+    name: str,
+    garment: Garment,
+    colour: str,
+    pattern: str,
+    material: str,
+    fit: str,
+    seasons: tuple[str, ...],
+    gender: str,
+    styles: tuple[str, ...],
+    tpos: tuple[str, ...],
+) -> str:
+    season_text = "·".join(seasons)
+    if garment.main in ("TOP", "BOTTOM", "OUTER"):
+        fit_text = f"{fit} 실루엣이라 {_FIT_PHRASES[fit]}."
+    else:
+        fit_text = f"{_FIT_PHRASES[fit]}."
+    return (
+        f"{brand}의 {name}입니다. {_GENDER_WORDS[gender]} {with_ro(garment.name)}, "
+        f"{material} 소재라 {season_text}에 착용하기 좋습니다. {fit_text} "
+        f"{colour} 컬러에 {_PATTERN_PHRASES[pattern]}. "
+        f"{'·'.join(styles)} 무드로 {', '.join(tpos)} 룩에 추천합니다."
+    )
+
+
+def with_ro(word: str) -> str:
+    """`word` + the particle 로/으로 that its last syllable takes (받침 other than ㄹ → 으로)."""
+    last = ord(word[-1]) - 0xAC00
+    if 0 <= last < 11172 and last % 28 not in (0, 8):
+        return f"{word}으로"
+    return f"{word}로"

@@ -1,0 +1,98 @@
+"""ProductService over gRPC: proto ↔ domain conversion and error → status code mapping only."""
+
+import asyncpg
+import grpc
+
+from product_service.cache import ProductCache, lookup_products
+from product_service.product import Product
+from product_service.query_understanding import QueryUnderstanding
+from product_service.search import SearchFilters, search_products
+from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
+
+MAX_BATCH_IDS = 500
+MAX_QUERY_CHARS = 500
+
+
+def product_to_proto(product: Product) -> product_pb2.Product:
+    data = product.to_dict()
+    data.pop("image_source_url")
+    return product_pb2.Product(**data)
+
+
+def filters_from_proto(request: product_pb2.SearchProductsRequest) -> SearchFilters:
+    return SearchFilters(
+        main_categories=tuple(request.main_categories),
+        sub_categories=tuple(request.sub_categories),
+        colours=tuple(request.colors),
+        exclude_colours=tuple(request.exclude_colors),
+        tpo_tags=tuple(request.tpo_tags),
+        seasons=tuple(request.seasons),
+        genders=tuple(request.genders),
+        style_tags=tuple(request.style_tags),
+        min_price=request.min_price,
+        max_price=request.max_price,
+        exclude_ids=tuple(request.exclude_ids),
+        limit=request.limit,
+    )
+
+
+class ProductServicer(product_pb2_grpc.ProductServiceServicer):
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        cache: ProductCache,
+        understanding: QueryUnderstanding,
+    ) -> None:
+        self._pool = pool
+        self._cache = cache
+        self._understanding = understanding
+
+    async def SearchProducts(
+        self, request: product_pb2.SearchProductsRequest, context: grpc.aio.ServicerContext
+    ) -> product_pb2.SearchProductsResponse:
+        if len(request.query) > MAX_QUERY_CHARS:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"query is longer than {MAX_QUERY_CHARS} chars"
+            )
+        intent = self._understanding.parse(request.query)
+        try:
+            results = await search_products(
+                self._pool, filters=filters_from_proto(request), intent=intent
+            )
+        except ValueError as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        return product_pb2.SearchProductsResponse(
+            results=[
+                product_pb2.ScoredProduct(product=product_to_proto(r.product), score=r.score)
+                for r in results
+            ]
+        )
+
+    async def GetProduct(
+        self, request: product_pb2.GetProductRequest, context: grpc.aio.ServicerContext
+    ) -> product_pb2.Product:
+        product_id = request.product_id.strip()
+        if not product_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "product_id is required")
+        found = await lookup_products(pool=self._pool, cache=self._cache, product_ids=[product_id])
+        if product_id not in found:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"product {product_id} not found")
+        return product_to_proto(found[product_id])
+
+    async def BatchGetProducts(
+        self, request: product_pb2.BatchGetProductsRequest, context: grpc.aio.ServicerContext
+    ) -> product_pb2.BatchGetProductsResponse:
+        ids = [i.strip() for i in request.product_ids]
+        if len(ids) > MAX_BATCH_IDS:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"at most {MAX_BATCH_IDS} product_ids per call"
+            )
+        if any(not i for i in ids):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "product_ids must not be empty")
+        found = await lookup_products(pool=self._pool, cache=self._cache, product_ids=ids)
+        ordered = list(dict.fromkeys(ids))
+        return product_pb2.BatchGetProductsResponse(
+            products=[product_to_proto(found[i]) for i in ordered if i in found],
+            missing_ids=[i for i in ordered if i not in found],
+        )

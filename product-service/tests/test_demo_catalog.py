@@ -1,0 +1,20 @@
+from product_service.catalog import count_products, fetch_products
+from product_service.demo_catalog import seed_demo_catalog
+from tftkit.object_store import LocalObjectStore
+from tftkit.postgres import connect_pool
+
+
+async def test_seed_is_idempotent_and_sets_image_urls(empty_dsn, cache, tmp_path):
+    store = LocalObjectStore(tmp_path, "http://media.test/media")
+    async with connect_pool(empty_dsn) as pool:
+        first = await seed_demo_catalog(pool=pool, cache=cache, store=store, count=120, seed=3)
+        assert len(first.added) == 120 and not first.updated
+        again = await seed_demo_catalog(pool=pool, cache=cache, store=store, count=120, seed=3)
+        assert len(again.unchanged) == 120 and not again.added and not again.updated
+        skipped = await seed_demo_catalog(
+            pool=pool, cache=cache, store=store, count=500, seed=3, if_empty=True
+        )
+        assert skipped is None
+        assert await count_products(pool) == 120
+        product = (await fetch_products(pool, product_ids=[first.added[0]]))[first.added[0]]
+        assert product.image_url == f"http://media.test/media/products/{product.product_id}.png"

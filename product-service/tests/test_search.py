@@ -1,0 +1,111 @@
+import pytest
+
+from product_service.search import SearchFilters, search_products
+
+
+async def _search(pool, understanding, query="", **filters):
+    return await search_products(
+        pool, filters=SearchFilters(**filters), intent=understanding.parse(query)
+    )
+
+
+async def test_named_colour_and_item_are_required(pool, understanding, catalog):
+    results = await _search(pool, understanding, "네이비 슬랙스", limit=50)
+    expected = {
+        p.product_id for p in catalog if (p.color_name, p.sub_category) == ("네이비", "슬랙스")
+    }
+    assert expected and {r.product.product_id for r in results} == expected
+
+
+@pytest.mark.parametrize(
+    ("canonical", "variants"),
+    [
+        ("스니커즈", ("운동화", "스니커스", "스니커")),
+        ("블랙 니트", ("검정 니트", "까만 스웨터", "검은색 니뜨")),
+        ("청바지", ("데님", "진", "청바자")),
+        ("맨투맨", ("스웻셔츠", "맨투멘")),
+    ],
+)
+async def test_synonyms_and_typos_find_the_same_products(pool, understanding, canonical, variants):
+    base = await _search(pool, understanding, canonical, limit=100)
+    assert base
+    for query in variants:
+        other = await _search(pool, understanding, query, limit=100)
+        assert [r.product.product_id for r in other] == [r.product.product_id for r in base]
+
+
+async def test_occasion_ranks_matching_products_first(pool, understanding):
+    results = await _search(pool, understanding, "면접 볼 때 입을 옷", limit=10)
+    assert len(results) == 10
+    assert all("면접" in r.product.tpo_tags for r in results)
+
+
+async def test_ranking_prefers_more_matching_details(pool, understanding):
+    results = await _search(pool, understanding, "여름 린넨 셔츠", limit=100)
+    assert all(r.product.sub_category == "셔츠" for r in results)
+    linen = [r.product.material == "린넨" for r in results]
+    # Every linen shirt ranks before every other shirt.
+    assert any(linen) and linen == sorted(linen, reverse=True)
+    scores = [r.score for r in results]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("filters", "check"),
+    [
+        ({"main_categories": ("SHOES",)}, lambda p: p.main_category == "SHOES"),
+        ({"sub_categories": ("코트", "패딩")}, lambda p: p.sub_category in ("코트", "패딩")),
+        ({"colours": ("블랙",)}, lambda p: p.color_name == "블랙"),
+        ({"exclude_colours": ("블랙", "화이트")}, lambda p: p.color_name not in ("블랙", "화이트")),
+        ({"tpo_tags": ("결혼식",)}, lambda p: "결혼식" in p.tpo_tags),
+        ({"seasons": ("여름",)}, lambda p: "여름" in p.seasons),
+        ({"genders": ("MEN",)}, lambda p: p.gender in ("MEN", "UNISEX")),
+        ({"style_tags": ("스포티",)}, lambda p: "스포티" in p.style_tags),
+        ({"min_price": 50_000, "max_price": 80_000}, lambda p: 50_000 <= p.price <= 80_000),
+    ],
+)
+async def test_request_filters_are_hard(pool, understanding, catalog, filters, check):
+    results = await _search(pool, understanding, "", limit=100, **filters)
+    expected = [p for p in catalog if check(p)]
+    assert len(results) == min(100, len(expected))
+    assert all(check(r.product) for r in results)
+
+
+async def test_query_intent_and_filters_combine(pool, understanding):
+    results = await _search(pool, understanding, "셔츠 10만원 이하", genders=("WOMEN",), limit=100)
+    assert results
+    for r in results:
+        assert r.product.sub_category == "셔츠" and r.product.price <= 100_000
+        assert r.product.gender in ("WOMEN", "UNISEX")
+
+
+async def test_exclusions(pool, understanding):
+    first = await _search(pool, understanding, "니트", limit=5)
+    excluded = [r.product.product_id for r in first]
+    again = await _search(
+        pool, understanding, "검정 말고 니트", exclude_ids=tuple(excluded), limit=100
+    )
+    assert again
+    assert not {r.product.product_id for r in again} & set(excluded)
+    assert all(r.product.color_name != "블랙" for r in again)
+
+
+async def test_nothing_matching_gives_an_empty_answer(pool, understanding):
+    # Blouses are women's only: a men's blouse does not exist, and search must not pretend.
+    assert await _search(pool, understanding, "남자 블라우스") == []
+    assert await _search(pool, understanding, "흰색 운동화 1000원 이하") == []
+
+
+async def test_free_terms_match_the_brand(pool, understanding, catalog):
+    brand = catalog[0].brand_name
+    results = await _search(pool, understanding, f"{brand} {catalog[0].sub_category}", limit=5)
+    assert results[0].product.brand_name == brand
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"limit": 101}, {"limit": -1}, {"min_price": -5}, {"min_price": 9, "max_price": 5}],
+)
+async def test_invalid_filters_are_refused(pool, understanding, filters):
+    with pytest.raises(ValueError):
+        await _search(pool, understanding, "셔츠", **filters)

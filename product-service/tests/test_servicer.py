@@ -1,0 +1,85 @@
+"""The gRPC surface, through a real grpc.aio server on a free port."""
+
+import grpc
+import pytest
+import pytest_asyncio
+
+from product_service.server import SERVICE_NAME
+from product_service.servicer import ProductServicer
+from tftkit.grpc_server import GrpcServer
+from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
+
+
+@pytest_asyncio.fixture
+async def stub(pool, cache, understanding):
+    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0)
+    servicer = ProductServicer(pool=pool, cache=cache, understanding=understanding)
+    server.add(product_pb2_grpc.add_ProductServiceServicer_to_server, servicer, SERVICE_NAME)
+    await server.start()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        yield product_pb2_grpc.ProductServiceStub(channel)
+    await server.stop()
+
+
+async def test_get_product_returns_every_field(stub, catalog):
+    product = catalog[5]
+    reply = await stub.GetProduct(product_pb2.GetProductRequest(product_id=product.product_id))
+    assert reply.product_name == product.product_name
+    assert list(reply.tpo_tags) == list(product.tpo_tags)
+    assert reply.price == product.price and reply.image_url == product.image_url
+
+
+async def test_unknown_product_is_not_found(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.GetProduct(product_pb2.GetProductRequest(product_id="123"))
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_empty_product_id_is_invalid(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.GetProduct(product_pb2.GetProductRequest(product_id=" "))
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_batch_get_keeps_order_and_lists_missing(stub, catalog):
+    ids = [catalog[9].product_id, "404", catalog[8].product_id, catalog[9].product_id]
+    reply = await stub.BatchGetProducts(product_pb2.BatchGetProductsRequest(product_ids=ids))
+    assert [p.product_id for p in reply.products] == [catalog[9].product_id, catalog[8].product_id]
+    assert list(reply.missing_ids) == ["404"]
+
+
+async def test_batch_get_refuses_too_many_ids(stub):
+    request = product_pb2.BatchGetProductsRequest(product_ids=[str(i) for i in range(501)])
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.BatchGetProducts(request)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_search_understands_korean_and_applies_filters(stub):
+    reply = await stub.SearchProducts(
+        product_pb2.SearchProductsRequest(query="면접 셔츠", genders=["MEN"], limit=5)
+    )
+    assert 0 < len(reply.results) <= 5
+    for result in reply.results:
+        assert result.product.sub_category == "셔츠"
+        assert result.product.gender in ("MEN", "UNISEX")
+    assert "면접" in reply.results[0].product.tpo_tags
+
+
+async def test_search_default_limit_is_twenty(stub):
+    reply = await stub.SearchProducts(product_pb2.SearchProductsRequest(query=""))
+    assert len(reply.results) == 20
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        product_pb2.SearchProductsRequest(limit=1000),
+        product_pb2.SearchProductsRequest(min_price=10, max_price=5),
+        product_pb2.SearchProductsRequest(query="가" * 501),
+    ],
+)
+async def test_bad_search_input_is_invalid_argument(stub, request_):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.SearchProducts(request_)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
