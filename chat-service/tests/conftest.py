@@ -121,6 +121,7 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
         )
         servicer = ChatServicer(
             pool=pool,
+            redis=redis,
             runner=runner,
             events=events,
             store=LocalObjectStore(tmp_path, "http://media.test/media"),

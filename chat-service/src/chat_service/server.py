@@ -40,6 +40,7 @@ async def serve(settings: ChatSettings) -> None:
         )
         servicer = ChatServicer(
             pool=pool,
+            redis=redis,
             runner=runner,
             events=events,
             store=build_object_store(ObjectStoreSettings()),

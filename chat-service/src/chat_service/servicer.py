@@ -4,11 +4,12 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import grpc
+from redis.asyncio import Redis
 
-from chat_service import messages, rooms
+from chat_service import messages, polling, rooms
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
-from chat_service.turns import InvalidTurn, TooBusy, TurnRequest, TurnRunner
+from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
 from chat_service.uploads import ImageTooLarge, UnsupportedImage, store_upload
 from tftkit.identity import caller_id
 from tftkit.object_store import ObjectStore
@@ -24,12 +25,14 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self,
         *,
         pool: asyncpg.Pool,
+        redis: Redis,
         runner: TurnRunner,
         events: TurnEventLog,
         store: ObjectStore,
         settings: ChatSettings,
     ) -> None:
         self._pool = pool
+        self._redis = redis
         self._runner = runner
         self._events = events
         self._store = store
@@ -71,16 +74,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             image_url=request.image_url,
             expert_ids=list(request.expert_ids),
         )
-        try:
-            started = await self._runner.start(turn_request)
-        except rooms.RoomNotFound:
-            await context.abort(grpc.StatusCode.NOT_FOUND, _ROOM_NOT_FOUND)
-        except InvalidTurn as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        except TooBusy:
-            await context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many turns running; retry soon"
-            )
+        started = await self._start(context, turn_request)
         async for event in self._events.follow(started.turn_id):
             yield event
 
@@ -114,14 +108,61 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         return chat_pb2.UploadImageResponse(url=url)
 
-    async def SendMessage(self, request, context):
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, _NOT_YET)
+    async def SendMessage(self, request, context) -> chat_pb2.SendMessageResponse:
+        owner = await caller_id(context)
+        if not request.room_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "room_id is required")
+        turn_request = TurnRequest(
+            owner_id=owner,
+            room_id=request.room_id,
+            user_input=request.content,
+            image_url=request.image_url,
+            expert_ids=[],
+        )
+        started = await self._start(context, turn_request)
+        return chat_pb2.SendMessageResponse(
+            room_id=str(started.room_id), message_id=str(started.user_message_id)
+        )
 
-    async def ReceiveAnswer(self, request, context):
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, _NOT_YET)
+    async def ReceiveAnswer(self, request, context) -> chat_pb2.ReceiveAnswerResponse:
+        owner = await caller_id(context)
+        room = await self._owned_room(context, owner, request.room_id)
+        turn_id = await polling.latest_turn(pool=self._pool, room_id=room.id)
+        if turn_id is None:
+            return chat_pb2.ReceiveAnswerResponse(state=chat_pb2.ReceiveAnswerResponse.DONE)
+        received = await polling.receive_next(
+            redis=self._redis,
+            events=self._events,
+            turn_id=turn_id,
+            ttl_seconds=self._settings.turn_events_ttl_seconds,
+        )
+        response = chat_pb2.ReceiveAnswerResponse(
+            state=chat_pb2.ReceiveAnswerResponse.State.Value(received.state.value)
+        )
+        if received.answer is not None:
+            answer = received.answer
+            response.order = received.order
+            response.agent_id = answer.agent_id
+            response.agent_name = answer.agent_name
+            response.agent_role = answer.agent_role
+            response.message = answer.message
+            response.products.extend(answer.products)
+        return response
 
     async def MergeGuestRooms(self, request, context):
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, _NOT_YET)
+
+    async def _start(self, context, turn_request: TurnRequest) -> StartedTurn:
+        try:
+            return await self._runner.start(turn_request)
+        except rooms.RoomNotFound:
+            await context.abort(grpc.StatusCode.NOT_FOUND, _ROOM_NOT_FOUND)
+        except InvalidTurn as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except TooBusy:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many turns running; retry soon"
+            )
 
     async def _owned_room(self, context, owner: str, room_id: str) -> rooms.Room:
         try:

@@ -63,6 +63,11 @@ class TurnEventLog:
             pipe.expire(key, self._ttl)
             await pipe.execute()
 
+    async def read_all(self, turn_id: uuid.UUID) -> list[chat_pb2.TurnEvent]:
+        """Every event logged so far (empty when the log expired)."""
+        entries = await self._redis.xrange(self._key(turn_id))
+        return [chat_pb2.TurnEvent.FromString(base64.b64decode(f[_FIELD])) for _, f in entries]
+
     async def follow(
         self, turn_id: uuid.UUID, *, after: str = _START, block_ms: int = 5000
     ) -> AsyncIterator[chat_pb2.TurnEvent]:

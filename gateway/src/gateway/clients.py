@@ -96,6 +96,22 @@ class Clients:
             timeout=self.settings.stream_timeout_seconds,
         )
 
+    async def send_message(
+        self, user_id: str, room_id: str, content: str, image_url: str
+    ) -> chat_pb2.SendMessageResponse:
+        return await self.chat.SendMessage(
+            chat_pb2.SendMessageRequest(room_id=room_id, content=content, image_url=image_url),
+            metadata=user_metadata(user_id),
+            timeout=self._timeout,
+        )
+
+    async def receive_answer(self, user_id: str, room_id: str) -> chat_pb2.ReceiveAnswerResponse:
+        return await self.chat.ReceiveAnswer(
+            chat_pb2.ReceiveAnswerRequest(room_id=room_id),
+            metadata=user_metadata(user_id),
+            timeout=self._timeout,
+        )
+
     async def upload_image(self, user_id: str, content: bytes, filename: str) -> str:
         response = await self.chat.UploadImage(
             chat_pb2.UploadImageRequest(content=content, filename=filename),

@@ -4,6 +4,8 @@ from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, File, Header, Query, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from gateway.deps import ClientsDep, CurrentUser, KnownUser
@@ -142,6 +144,53 @@ async def stream_new_or_existing(
         room_id=room_id, user_input=user_input, image_url=image_url, expert_ids=_expert_ids(experts)
     )
     return await _stream(clients, user.user_id, request, last_event_id)
+
+
+class SendBody(BaseModel):
+    content: str = Field(min_length=1, max_length=2000)
+    image_url: str = Field("", max_length=2048)
+
+
+RoomIdQuery = Annotated[str, Query(alias="roomId", min_length=1, max_length=20)]
+
+
+@router.post("/send", summary="Polling mode: enqueue a turn in a room")
+async def send(room_id: RoomIdQuery, body: SendBody, user: CurrentUser, clients: ClientsDep):
+    sent = await clients.send_message(user.user_id, room_id, body.content, body.image_url or "")
+    return envelope(
+        {"room_id": int(sent.room_id), "message_id": int(sent.message_id)},
+        "메시지가 전송되었습니다.",
+    )
+
+
+@router.get(
+    "/receive",
+    summary="Polling mode: the room's next expert answer",
+    description="200 with `state: READY` and the answer; 202 with `state: PENDING` while the "
+    "turn still runs; 200 with `state: DONE` once every answer was delivered.",
+)
+async def receive(room_id: RoomIdQuery, user: KnownUser, clients: ClientsDep):
+    if user is None:
+        raise ApiError(404, "room not found")
+    reply = await clients.receive_answer(user.user_id, room_id)
+    state = chat_pb2.ReceiveAnswerResponse.State.Name(reply.state)
+    if state == "PENDING":
+        return JSONResponse(envelope({"state": state}, "답변을 준비 중입니다."), status_code=202)
+    if state == "DONE":
+        return envelope({"state": state}, "모든 답변이 전달되었습니다.")
+    return envelope(
+        {
+            "state": state,
+            "message": reply.message,
+            "order": reply.order,
+            "agent_id": reply.agent_id,
+            "agent_name": reply.agent_name,
+            "agent_role": reply.agent_role,
+            "products": [
+                {"product_url": p.product_url, "product_id": p.product_id} for p in reply.products
+            ],
+        }
+    )
 
 
 @router.post("/upload", summary="Upload an image (JPEG, PNG, WebP; 10 MB)")
