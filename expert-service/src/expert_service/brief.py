@@ -1,0 +1,217 @@
+"""Reads a person's message into a styling brief: occasion, season, colours, items, body, budget."""
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from expert_service.knowledge import KnowledgeBase
+from expert_service.vocabulary import (
+    CASUAL_SHIFT_WORDS,
+    CATEGORY_WORDS,
+    COLOURS,
+    FORMAL_SHIFT_WORDS,
+    ITEM_WORDS,
+    ITEMS,
+    SEASONS,
+    STYLES,
+    find_terms,
+)
+
+_NEGATION = (
+    "빼",
+    "말고",
+    "싫",
+    "제외",
+    "없이",
+    "안 어울",
+    "피하",
+    "별로",
+    "안 입",
+    "못 입",
+    "노노",
+)
+_HEIGHT = re.compile(r"(?:키\s*(?:가|는)?\s*)?(1[3-9]\d|2[0-2]\d)\s*(?:cm|센치|센티|㎝)?", re.I)
+_BUDGET = re.compile(r"(\d+(?:\.\d+)?)\s*(만\s*원|만원|만|천\s*원|천원|원)")
+
+
+@dataclass
+class Brief:
+    """What the person wants, merged with what they told us earlier in the room."""
+
+    text: str = ""
+    occasion: str | None = None  # knowledge document id of the occasion
+    season: str | None = None
+    season_said: bool = False
+    liked_colours: list[str] = field(default_factory=list)
+    disliked_colours: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # canonical item names asked for
+    categories: list[str] = field(default_factory=list)  # main categories asked for
+    excluded_items: list[str] = field(default_factory=list)
+    # An item named with a colour in one clause ("네이비 셔츠") must come in that colour.
+    item_colours: dict[str, str] = field(default_factory=dict)
+    body_type: str | None = None  # knowledge document id
+    height_cm: int | None = None
+    skin_tone: str | None = None  # knowledge document id of a personal colour
+    styles: list[str] = field(default_factory=list)
+    budget_max: int | None = None
+    gender: str | None = None  # MEN / WOMEN
+    formality_shift: int = 0  # -1 more casual, +1 more formal
+
+    def merged_over(self, profile: "Brief") -> "Brief":
+        """This turn's brief on top of the room's profile (this turn wins; lists accumulate)."""
+        disliked = _unique([*profile.disliked_colours, *self.disliked_colours])
+        disliked = [c for c in disliked if c not in self.liked_colours]
+        liked = [
+            c for c in _unique([*profile.liked_colours, *self.liked_colours]) if c not in disliked
+        ]
+        excluded = _unique([*profile.excluded_items, *self.excluded_items])
+        return replace(
+            self,
+            occasion=self.occasion or profile.occasion,
+            season=self.season or profile.season,
+            liked_colours=liked,
+            disliked_colours=disliked,
+            excluded_items=[i for i in excluded if i not in self.items],
+            body_type=self.body_type or profile.body_type,
+            height_cm=self.height_cm or profile.height_cm,
+            skin_tone=self.skin_tone or profile.skin_tone,
+            styles=_unique([*self.styles, *[s for s in profile.styles if s not in self.styles]]),
+            budget_max=self.budget_max or profile.budget_max,
+            gender=self.gender or profile.gender,
+            formality_shift=max(-2, min(2, profile.formality_shift + self.formality_shift)),
+        )
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _clauses(text: str) -> list[str]:
+    # Negation binds to its own clause: "검정은 빼고 네이비로" dislikes 블랙, likes 네이비.
+    return [
+        part for part in re.split(r"[,.!?\n]|고\s|는데\s|지만\s|(?<=로)\s", text) if part.strip()
+    ]
+
+
+def _colours(text: str) -> tuple[list[str], list[str]]:
+    liked: list[str] = []
+    disliked: list[str] = []
+    for clause in _clauses(text):
+        negative = any(word in clause for word in _NEGATION)
+        (disliked if negative else liked).extend(find_terms(clause, COLOURS))
+    return _unique(liked), _unique(disliked)
+
+
+def _items(text: str) -> tuple[list[str], list[str], list[str]]:
+    items: list[str] = []
+    excluded: list[str] = []
+    categories: list[str] = []
+    for clause in _clauses(text):
+        negative = any(word in clause for word in _NEGATION)
+        (excluded if negative else items).extend(find_terms(clause, ITEM_WORDS))
+        for main, words in CATEGORY_WORDS.items():
+            if not negative and any(word in clause for word in words):
+                categories.append(main)
+    # "바지" inside 청바지/반바지 is an item, not the whole category.
+    for item in items:
+        main = ITEMS[item][0]
+        if main in categories:
+            categories.remove(main)
+    return _unique(items), _unique(excluded), _unique(categories)
+
+
+def _season(text: str, today: date) -> tuple[str, bool]:
+    for season, words in SEASONS.items():
+        if any(word in text for word in words):
+            return season, True
+    month = today.month
+    season = {12: "겨울", 1: "겨울", 2: "겨울", 3: "봄", 4: "봄", 5: "봄", 6: "여름", 7: "여름"}
+    return season.get(month, "가을" if month in (9, 10, 11) else "여름"), False
+
+
+def _budget(text: str) -> int | None:
+    match = _BUDGET.search(text)
+    if not match or not any(
+        w in text for w in ("원", "만", "예산", "이하", "이내", "까지", "안쪽")
+    ):
+        return None
+    amount = float(match.group(1))
+    unit = match.group(2).replace(" ", "")
+    won = amount * (10_000 if unit.startswith("만") else 1_000 if unit.startswith("천") else 1)
+    if any(word in text for word in ("총", "전체", "합쳐", "다 해서", "세트")):
+        won /= 2  # a total for the outfit: about half for each main piece
+    return int(won) if won >= 1000 else None
+
+
+def _height(text: str) -> int | None:
+    for match in _HEIGHT.finditer(text):
+        around = text[max(0, match.start() - 3) : match.end() + 4]
+        if "키" in around or "cm" in around.lower() or "센" in around or "㎝" in around:
+            return int(match.group(1))
+    return None
+
+
+def _gender(text: str) -> str | None:
+    # A partner named first tells who is dressing: "여자친구랑 데이트" is a man asking.
+    if any(w in text for w in ("여자친구", "여친")):
+        return "MEN"
+    if any(w in text for w in ("남자친구", "남친")):
+        return "WOMEN"
+    if any(w in text for w in ("남자", "남성", "남자라", "아빠", "남편")):
+        return "MEN"
+    if any(w in text for w in ("여자", "여성", "엄마", "아내", "원피스", "스커트", "블라우스")):
+        return "WOMEN"
+    return None
+
+
+def _item_colours(text: str) -> dict[str, str]:
+    bound: dict[str, str] = {}
+    for clause in _clauses(text):
+        if any(word in clause for word in _NEGATION):
+            continue
+        liked, _ = _colours(clause)
+        items, _, _ = _items(clause)
+        if len(liked) == 1:
+            for item in items:
+                bound[item] = liked[0]
+    return bound
+
+
+def read_brief(*, text: str, kb: KnowledgeBase, today: date | None = None) -> Brief:
+    """The brief one message states (profile facts are merged separately)."""
+    liked, disliked = _colours(text)
+    items, excluded, categories = _items(text)
+    season, said = _season(text, today or date.today())
+    occasion = kb.match_keywords("occasion", text)
+    body = kb.match_keywords("body_type", text)
+    tone = kb.match_keywords("personal_colour", text)
+    styles = [s for s, words in STYLES.items() if any(w in text.lower() for w in words)]
+    shift = 0
+    if any(w in text for w in CASUAL_SHIFT_WORDS):
+        shift = -1
+    elif any(w in text for w in FORMAL_SHIFT_WORDS):
+        shift = 1
+    return Brief(
+        text=text,
+        occasion=occasion[0].id if occasion else None,
+        season=season if said else None,
+        season_said=said,
+        liked_colours=liked,
+        disliked_colours=disliked,
+        items=items,
+        categories=categories,
+        excluded_items=excluded,
+        item_colours=_item_colours(text),
+        body_type=body[0].id if body else None,
+        height_cm=_height(text),
+        skin_tone=tone[0].id if tone else None,
+        styles=styles,
+        budget_max=_budget(text),
+        gender=_gender(text),
+        formality_shift=shift,
+    )
+
+
+def default_season(today: date | None = None) -> str:
+    """The season of the date (the brief's fallback when the person names none)."""
+    return _season("", today or date.today())[0]

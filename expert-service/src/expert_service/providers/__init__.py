@@ -1,0 +1,1 @@
+"""The engines that write an expert's answer: offline, Anthropic Claude, OpenAI-compatible."""

@@ -1,0 +1,139 @@
+"""Chooses catalog products: the candidate pool of a turn, each specialist's picks, and the
+coordinator's single outfit."""
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+
+from expert_service.brief import Brief
+from expert_service.products import Catalog, Product, SearchFilter
+from expert_service.styling import (
+    Rules,
+    allowed,
+    harmony,
+    outfit_categories,
+    product_colour,
+    score,
+)
+from expert_service.vocabulary import CATEGORY_KO, ITEMS, colour_words
+
+
+@dataclass
+class Pool:
+    """Products that respect the brief, per main category, and what the catalog lacks."""
+
+    categories: list[str]
+    by_category: dict[str, list[Product]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # category -> what was asked
+
+    def all(self) -> list[Product]:
+        return [p for products in self.by_category.values() for p in products]
+
+
+def _describe_request(category: str, brief: Brief) -> str:
+    items = [i for i in brief.items if ITEMS[i][0] == category]
+    what = "/".join(items) if items else CATEGORY_KO[category]
+    colour = next((brief.item_colours[i] for i in items if i in brief.item_colours), None)
+    parts = [f"{brief.budget_max:,}원 이하의" if brief.budget_max else "", colour or "", what]
+    return " ".join(part for part in parts if part)
+
+
+async def _search_category(
+    *, catalog: Catalog, brief: Brief, rules: Rules, category: str
+) -> list[Product]:
+    items = [i for i in brief.items if ITEMS[i][0] == category]
+    words = [rules.occasion.title if rules.occasion else "", rules.season, *brief.styles, *items]
+    genders = (brief.gender, "UNISEX") if brief.gender else ()
+    excluded = tuple(w for c in brief.disliked_colours for w in colour_words(c))
+    base = SearchFilter(
+        query=" ".join(w for w in words if w),
+        main_categories=(category,),
+        exclude_colors=excluded,
+        genders=genders,
+        max_price=brief.budget_max or 0,
+        limit=60,
+    )
+    found = await catalog.search(search=base)
+    if items and not any(allowed(p, brief=brief, rules=rules) for p in found):
+        # The ranked query may bury the asked item: ask for it by name alone.
+        narrow = SearchFilter(
+            query=" ".join(items),
+            main_categories=(category,),
+            exclude_colors=excluded,
+            genders=genders,
+            max_price=brief.budget_max or 0,
+            limit=60,
+        )
+        found = found + await catalog.search(search=narrow)
+    return list({p.product_id: p for p in found}.values())
+
+
+async def gather_pool(*, catalog: Catalog, brief: Brief, rules: Rules) -> Pool:
+    """Searches every category the outfit needs and keeps what respects the brief."""
+    categories = outfit_categories(brief=brief, rules=rules)
+    found = await asyncio.gather(
+        *(
+            _search_category(catalog=catalog, brief=brief, rules=rules, category=c)
+            for c in categories
+        )
+    )
+    pool = Pool(categories=categories)
+    for category, products in zip(categories, found, strict=True):
+        fitting = [p for p in products if p.main_category == category]
+        strict = [p for p in fitting if allowed(p, brief=brief, rules=rules)]
+        # Catalog season tags can be sparse: fall back to "not plainly out of season".
+        kept = strict or [
+            p for p in fitting if allowed(p, brief=brief, rules=rules, strict_season=False)
+        ]
+        if kept:
+            pool.by_category[category] = kept
+        elif category in ("TOP", "BOTTOM") or any(ITEMS[i][0] == category for i in brief.items):
+            pool.missing[category] = _describe_request(category, brief)
+    return pool
+
+
+def assign_picks(
+    *, pool: Pool, brief: Brief, rules: Rules, angles: list[str], seed: str
+) -> dict[str, list[Product]]:
+    """Each specialist's pieces (one per category), distinct across experts while stock allows."""
+    taken: set[str] = set()
+    picks: dict[str, list[Product]] = {angle: [] for angle in angles}
+    for category in pool.categories:
+        products = pool.by_category.get(category, [])
+        for angle in angles:
+            ranked = sorted(
+                products,
+                key=lambda p: score(p, brief=brief, rules=rules, angle=angle, seed=seed),
+                reverse=True,
+            )
+            fresh = [p for p in ranked if p.product_id not in taken] or ranked
+            if fresh:
+                picks[angle].append(fresh[0])
+                taken.add(fresh[0].product_id)
+    return picks
+
+
+def choose_outfit(
+    *, candidates: list[Product], brief: Brief, rules: Rules, seed: str
+) -> list[Product]:
+    """One outfit (a piece per needed category) from the candidates, with the best consensus."""
+    angles = ("style_analyst", "trend_expert", "color_expert")
+    by_category: dict[str, list[Product]] = {}
+    for product in candidates:
+        by_category.setdefault(product.main_category, []).append(product)
+    categories = [c for c in outfit_categories(brief=brief, rules=rules) if c in by_category]
+    if not categories:
+        return []
+
+    def consensus(product: Product) -> float:
+        return sum(score(product, brief=brief, rules=rules, angle=a, seed=seed) for a in angles)
+
+    options = [sorted(by_category[c], key=consensus, reverse=True)[:4] for c in categories]
+    best: tuple[float, tuple[Product, ...]] | None = None
+    for combo in itertools.product(*options):
+        colours = [product_colour(p) or "" for p in combo]
+        genders = {p.gender for p in combo} - {"UNISEX", ""}
+        value = sum(consensus(p) for p in combo) + 2 * harmony(colours) - 10 * (len(genders) > 1)
+        if best is None or value > best[0]:
+            best = (value, combo)
+    return list(best[1]) if best else []

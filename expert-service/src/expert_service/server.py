@@ -1,0 +1,87 @@
+"""Builds the panel's dependencies and serves ExpertService until stopped."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from expert_service.images import ImageLoader
+from expert_service.knowledge import build_retriever, load_knowledge
+from expert_service.memory import RoomMemory
+from expert_service.panel import Panel
+from expert_service.products import Catalog
+from expert_service.providers.base import Provider
+from expert_service.servicer import ExpertServicer
+from expert_service.settings import ExpertSettings
+from tftkit.grpc_client import open_channel
+from tftkit.grpc_server import GrpcServer
+from tftkit.object_store import ObjectStoreSettings, build_object_store
+from tftkit.redis import connect_redis
+from thefirsttake.expert.v1 import expert_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+
+def build_provider(settings: ExpertSettings) -> Provider:
+    """The engine the settings choose."""
+    if settings.llm_provider == "anthropic":
+        from expert_service.providers.anthropic import AnthropicProvider
+
+        return AnthropicProvider.from_settings(settings)
+    if settings.llm_provider == "openai":
+        from expert_service.providers.openai_compat import OpenAICompatProvider
+
+        return OpenAICompatProvider.from_settings(settings)
+    from expert_service.providers.offline import OfflineProvider
+
+    return OfflineProvider(delta_delay_seconds=settings.offline_delta_delay_seconds)
+
+
+@asynccontextmanager
+async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
+    """A panel with its Redis, catalog channel, knowledge base and provider; closed on exit."""
+    kb = load_knowledge(settings.knowledge_dir or None)
+    retriever = await asyncio.to_thread(build_retriever, kb, semantic=settings.semantic_retrieval)
+    store_settings = ObjectStoreSettings()
+    images = ImageLoader(
+        store=build_object_store(store_settings),
+        media_base_url=store_settings.public_base_url,
+        allowed_hosts=[h.strip() for h in settings.image_allowed_hosts.split(",")],
+        timeout_seconds=settings.image_timeout_seconds,
+        max_bytes=settings.image_max_bytes,
+    )
+    channel = open_channel(settings.product_service_addr)
+    try:
+        async with connect_redis(settings.redis_url) as redis:
+            yield Panel(
+                kb=kb,
+                retriever=retriever,
+                catalog=Catalog(channel, timeout_seconds=settings.product_timeout_seconds),
+                memory=RoomMemory(
+                    redis,
+                    prefix=settings.redis_key_prefix,
+                    max_turns=settings.history_max_turns,
+                    ttl_seconds=settings.history_ttl_seconds,
+                ),
+                provider=build_provider(settings),
+                images=images,
+                llm_limit=asyncio.Semaphore(settings.max_concurrent_llm_calls),
+                llm_timeout_seconds=settings.llm_timeout_seconds,
+            )
+    finally:
+        await channel.close()
+
+
+async def serve(settings: ExpertSettings) -> None:
+    """Serves until SIGINT/SIGTERM."""
+    async with open_panel(settings) as panel:
+        server = GrpcServer(
+            host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
+        )
+        server.add(
+            expert_pb2_grpc.add_ExpertServiceServicer_to_server,
+            ExpertServicer(panel),
+            "thefirsttake.expert.v1.ExpertService",
+        )
+        log.info("expert panel ready", extra={"fields": {"provider": settings.llm_provider}})
+        await server.run()

@@ -1,0 +1,74 @@
+"""ExpertService over gRPC: converts between proto and the panel's domain, maps errors."""
+
+import grpc
+
+from expert_service.experts import PANEL, Expert, UnknownExpertError
+from expert_service.panel import Completed, Delta, Failed, Panel, PanelEvent
+from expert_service.products import CatalogUnavailableError
+from thefirsttake.common.v1 import common_pb2
+from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
+
+_MAX_INPUT_CHARS = 2000
+
+
+def _expert(expert: Expert) -> expert_pb2.Expert:
+    return expert_pb2.Expert(
+        agent_id=expert.agent_id, agent_name=expert.agent_name, agent_role=expert.agent_role
+    )
+
+
+def to_proto(event: PanelEvent) -> expert_pb2.ConsultEvent:
+    """One domain event as a ConsultEvent."""
+    if isinstance(event, Delta):
+        return expert_pb2.ConsultEvent(
+            delta=expert_pb2.ExpertDelta(expert=_expert(event.expert), text=event.text)
+        )
+    if isinstance(event, Completed):
+        refs = [
+            common_pb2.ProductRef(product_id=p.product_id, product_url=p.image_url)
+            for p in event.products
+        ]
+        return expert_pb2.ConsultEvent(
+            completed=expert_pb2.ExpertCompleted(
+                expert=_expert(event.expert), message=event.text, products=refs
+            )
+        )
+    assert isinstance(event, Failed)
+    return expert_pb2.ConsultEvent(
+        failed=expert_pb2.ExpertFailed(expert=_expert(event.expert), message=event.message)
+    )
+
+
+class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
+    """The gRPC face of the panel."""
+
+    def __init__(self, panel: Panel) -> None:
+        self._panel = panel
+
+    async def ListExperts(self, request, context):
+        return expert_pb2.ListExpertsResponse(experts=[_expert(e) for e in PANEL])
+
+    async def Consult(self, request, context):
+        text = request.user_input.strip()
+        if not text and not request.image_url:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "user_input is empty")
+        if len(text) > _MAX_INPUT_CHARS:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"user_input exceeds {_MAX_INPUT_CHARS} characters",
+            )
+        if not request.room_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "room_id is required")
+        try:
+            events = self._panel.consult(
+                room_id=request.room_id,
+                user_input=text or "사진 속 옷에 어울리는 코디를 추천해줘",
+                image_url=request.image_url,
+                expert_ids=list(request.expert_ids),
+            )
+            async for event in events:
+                yield to_proto(event)
+        except UnknownExpertError as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        except CatalogUnavailableError:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "product catalog is unavailable")

@@ -1,0 +1,200 @@
+"""Stylist judgement over catalog products: what the brief allows, how well a piece fits an
+expert's angle, and which pieces make one outfit.
+
+The rules come from the knowledge base front matter (occasion items to avoid, palettes, fits,
+trends), so the offline engine and the prompts of the LLM providers share one source.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from expert_service.brief import Brief, default_season
+from expert_service.knowledge import Document, KnowledgeBase
+from expert_service.products import Product
+from expert_service.vocabulary import ACCENTS, NEUTRALS, canonical_colour, canonical_season, item_of
+
+# Pieces that are wrong in a season whatever the catalog's season tags say.
+_OUT_OF_SEASON: dict[str, tuple[str, ...]] = {
+    "여름": (
+        "패딩",
+        "무스탕",
+        "코트",
+        "부츠",
+        "머플러",
+        "플리스",
+        "기모",
+        "울 ",
+        "캐시미어",
+        "니트",
+    ),
+    "겨울": ("반바지", "샌들", "린넨", "민소매", "나시", "시어서커"),
+    "봄": ("패딩", "무스탕", "기모"),
+    "가을": ("민소매", "나시", "샌들"),
+}
+_CASUAL_ITEMS = {
+    "티셔츠",
+    "맨투맨",
+    "후드티",
+    "청바지",
+    "조거팬츠",
+    "스니커즈",
+    "카고팬츠",
+    "반바지",
+}
+_FORMAL_ITEMS = {"블레이저", "슬랙스", "셔츠", "구두", "로퍼", "코트", "블라우스"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The knowledge documents that apply to one brief."""
+
+    season: str
+    occasion: Document | None
+    body: Document | None
+    tone: Document | None
+    trend: Document | None
+    formality: int
+
+    @property
+    def avoid_items(self) -> set[str]:
+        return set(self.occasion.words("avoid_items")) if self.occasion else set()
+
+
+def rules_for(*, brief: Brief, kb: KnowledgeBase) -> Rules:
+    """The occasion, body, tone and trend documents for the brief (any may be absent)."""
+    season = brief.season or default_season()
+    occasion = kb.get(brief.occasion) if brief.occasion else None
+    trend = next((d for d in kb.of_kind("trend") if season in d.words("seasons")), None)
+    formality = int(occasion.meta.get("formality", 1)) if occasion else 1
+    return Rules(
+        season=season,
+        occasion=occasion,
+        body=kb.get(brief.body_type) if brief.body_type else None,
+        tone=kb.get(brief.skin_tone) if brief.skin_tone else None,
+        trend=trend,
+        formality=max(0, min(3, formality + brief.formality_shift)),
+    )
+
+
+def product_item(product: Product) -> str | None:
+    """The canonical item of a product (by sub-category, then by name)."""
+    return item_of(product.sub_category) or item_of(product.name)
+
+
+def product_colour(product: Product) -> str | None:
+    """The canonical colour of a product."""
+    return canonical_colour(product.colour) or canonical_colour(product.name)
+
+
+def in_season(product: Product, season: str, *, strict: bool) -> bool:
+    """False for pieces plainly wrong in the season; strict also requires the season tag."""
+    text = f"{product.name} {product.sub_category} {product.material} "
+    if any(word in text for word in _OUT_OF_SEASON.get(season, ())):
+        return False
+    seasons = {canonical_season(s) for s in product.seasons} - {None}
+    return not strict or not seasons or season in seasons or len(seasons) == 4
+
+
+def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool = True) -> bool:
+    """Whether the product respects every hard constraint of the brief."""
+    if brief.gender and product.gender in ("MEN", "WOMEN") and product.gender != brief.gender:
+        return False
+    colour = product_colour(product)
+    if colour and colour in brief.disliked_colours:
+        return False
+    item = product_item(product)
+    # What the person asks for by name overrides the occasion's list of pieces to avoid.
+    avoided = item in brief.excluded_items or item in rules.avoid_items
+    if item and avoided and item not in brief.items:
+        return False
+    if brief.budget_max and product.price > brief.budget_max:
+        return False
+    asked = [i for i in brief.items if _main_of(i) == product.main_category]
+    if asked and item not in asked:
+        return False
+    if item in brief.item_colours and colour != brief.item_colours[item]:
+        return False
+    return in_season(product, rules.season, strict=strict_season)
+
+
+def _main_of(item: str) -> str:
+    from expert_service.vocabulary import ITEMS
+
+    return ITEMS[item][0]
+
+
+def _has(product: Product, words: list[str]) -> int:
+    text = f"{product.text} {' '.join(product.style_tags)} {' '.join(product.tpo_tags)}"
+    return sum(1 for word in words if word and word in text)
+
+
+def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str = "") -> float:
+    """How well a product serves the brief from one expert's angle (higher is better)."""
+    item = product_item(product) or ""
+    colour = product_colour(product) or ""
+    total = 0.0
+    if rules.occasion:
+        occasion_tags = rules.occasion.words("tpo_tags")
+        total += 3 if set(product.tpo_tags) & set(occasion_tags) else 0
+        total += 2 if item in rules.occasion.words("wear") else 0
+        total += 0.5 * _has(product, rules.occasion.words("styles"))
+    seasons = {canonical_season(s) for s in product.seasons}
+    total += 1.5 if rules.season in seasons else 0
+    total += 2 * _has(product, brief.styles)
+    total += 2.5 if colour in brief.liked_colours else 0
+    shift = rules.formality - (
+        int(rules.occasion.meta.get("formality", 1)) if rules.occasion else 1
+    )
+    if shift < 0:
+        total += 1.5 if item in _CASUAL_ITEMS else -1.0 if item in {"블레이저", "구두"} else 0
+    elif shift > 0:
+        total += 1.5 if item in _FORMAL_ITEMS else -1.0 if item in _CASUAL_ITEMS else 0
+    if angle == "style_analyst" and rules.body:
+        total += 2 * _has(product, rules.body.words("good_fits"))
+        total -= 2.5 * _has(product, rules.body.words("avoid_fits"))
+        total += 1.5 if item in rules.body.words("good_items") else 0
+    elif angle == "style_analyst":
+        total += 1 * _has(product, ["레귤러", "스탠다드", "세미"])
+    if angle == "trend_expert" and rules.trend:
+        total += 1.5 * _has(product, rules.trend.words("keywords"))
+        total += 1.5 if item in rules.trend.words("items") else 0
+    if angle == "color_expert":
+        palette = rules.tone.words("palette") if rules.tone else []
+        avoid = rules.tone.words("avoid_colours") if rules.tone else []
+        occasion_colours = rules.occasion.words("colours") if rules.occasion else list(NEUTRALS)
+        total += 3 if colour in palette else 0
+        total -= 3 if colour in avoid else 0
+        total += 1.5 if colour in occasion_colours else 0
+    elif rules.occasion:
+        total += 0.8 if colour in rules.occasion.words("colours") else 0
+        total -= 2 if colour in rules.occasion.words("avoid_colours") else 0
+    # A stable per-turn jitter so equal scores do not always pick the same product.
+    digest = hashlib.blake2b(f"{seed}:{angle}:{product.product_id}".encode(), digest_size=4)
+    return total + int.from_bytes(digest.digest(), "big") / 2**32 * 0.6
+
+
+def harmony(colours: list[str]) -> float:
+    """Colour-combination score of one outfit (knowledge base colour rules, in short)."""
+    accents = [c for c in colours if c in ACCENTS]
+    value = 0.0
+    value -= 3.0 * max(0, len(set(accents)) - 1)  # two loud colours fight
+    value += 1.0 if all(c in NEUTRALS for c in colours) else 0
+    value += 0.5 if len(set(colours)) == len(colours) else -0.5
+    return value
+
+
+def outfit_categories(*, brief: Brief, rules: Rules) -> list[str]:
+    """The main categories one outfit needs for this brief, in wearing order."""
+    needed = ["TOP", "BOTTOM"]
+    wants_outer = rules.season == "겨울" or (rules.season == "가을" and rules.formality >= 2)
+    if rules.formality >= 3 and rules.season != "여름":
+        wants_outer = True
+    if (
+        wants_outer
+        or "OUTER" in brief.categories
+        or any(_main_of(i) == "OUTER" for i in brief.items)
+    ):
+        needed.append("OUTER")
+    if "SHOES" in brief.categories or any(_main_of(i) == "SHOES" for i in brief.items):
+        needed.append("SHOES")
+    return needed

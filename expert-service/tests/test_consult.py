@@ -1,0 +1,159 @@
+"""ExpertService over gRPC with the offline engine, a real catalog server and real Redis."""
+
+import grpc
+import pytest
+from thefirsttake.expert.v1 import expert_pb2
+
+from expert_test_catalog import build_products
+
+CATALOG = {p.product_id: p for p in build_products()}
+
+
+async def consult(stub, room_id: str, text: str, experts=(), image_url: str = ""):
+    request = expert_pb2.ConsultRequest(
+        room_id=room_id, user_input=text, image_url=image_url, expert_ids=list(experts)
+    )
+    return [event async for event in stub.Consult(request, timeout=30)]
+
+
+def completed(events) -> dict[str, expert_pb2.ExpertCompleted]:
+    return {
+        e.completed.expert.agent_id: e.completed
+        for e in events
+        if e.WhichOneof("event") == "completed"
+    }
+
+
+async def test_list_experts_names_the_panel_as_the_spec(expert_stub):
+    response = await expert_stub.ListExperts(expert_pb2.ListExpertsRequest(), timeout=5)
+    assert [(e.agent_id, e.agent_name, e.agent_role) for e in response.experts] == [
+        ("style_analyst", "스타일 분석가", "체형분석과 핏감을 중심으로 추천해드려요!"),
+        ("trend_expert", "트렌드 전문가", "최신 트렌드를 반영해 추천해드려요!"),
+        ("color_expert", "컬러 전문가", "피부톤에 어울리는 색상 조합을 바탕으로 추천해드려요!"),
+        ("fitting_coordinator", "핏팅 코디네이터", "종합적으로 딱 하나의 추천을 해드려요!"),
+    ]
+
+
+async def test_four_experts_stream_interleaved_then_the_coordinator(expert_stub, room_id):
+    events = await consult(expert_stub, room_id, "내일 소개팅 가는데 입을 옷 추천해줘")
+    kinds = [e.WhichOneof("event") for e in events]
+    assert "failed" not in kinds
+    answers = completed(events)
+    assert list(answers)[-1] == "fitting_coordinator"
+    assert set(answers) == {"style_analyst", "trend_expert", "color_expert", "fitting_coordinator"}
+
+    # The specialists' deltas interleave: all three appear before the first completion.
+    first_done = kinds.index("completed")
+    early = {e.delta.expert.agent_id for e in events[:first_done] if e.HasField("delta")}
+    assert early == {"style_analyst", "trend_expert", "color_expert"}
+    # The coordinator speaks only after every specialist finished.
+    coordinator_start = next(
+        i for i, e in enumerate(events)
+        if e.HasField("delta") and e.delta.expert.agent_id == "fitting_coordinator"
+    )
+    assert kinds[:coordinator_start].count("completed") == 3
+
+    for agent_id, answer in answers.items():
+        deltas = "".join(
+            e.delta.text for e in events
+            if e.HasField("delta") and e.delta.expert.agent_id == agent_id
+        )
+        assert deltas.strip() == answer.message
+        assert answer.products, agent_id
+        for ref in answer.products:
+            assert ref.product_id in CATALOG
+            assert ref.product_url == CATALOG[ref.product_id].image_url
+        first_line = answer.message.splitlines()[0]
+        assert "에 " in first_line and first_line.endswith(".")
+
+    final = answers["fitting_coordinator"]
+    categories = [CATALOG[r.product_id].main_category for r in final.products]
+    assert "TOP" in categories and "BOTTOM" in categories
+    assert len(categories) == len(set(categories))  # one piece per category: one outfit
+    # The outfit agrees with the specialists: each piece was recommended by one of them.
+    cited = {r.product_id for a, ans in answers.items() if a != "fitting_coordinator"
+             for r in ans.products}
+    assert {r.product_id for r in final.products} <= cited
+    # Occasion rules hold: nothing a blind date should avoid.
+    for ref in final.products:
+        assert CATALOG[ref.product_id].sub_category not in {"반바지", "조거팬츠", "후드티"}
+
+
+async def test_specialists_do_not_repeat_each_other(expert_stub, room_id):
+    answers = completed(await consult(expert_stub, room_id, "회사 출근룩 추천해줘"))
+    picks = [
+        {r.product_id for r in answers[a].products}
+        for a in ("style_analyst", "trend_expert", "color_expert")
+    ]
+    assert not (picks[0] & picks[1]) and not (picks[1] & picks[2]) and not (picks[0] & picks[2])
+    texts = [answers[a].message for a in ("style_analyst", "trend_expert", "color_expert")]
+    assert len(set(texts)) == 3
+
+
+async def test_a_subset_of_experts(expert_stub, room_id):
+    events = await consult(expert_stub, room_id, "데이트룩 추천", experts=["color_expert"])
+    assert {e.completed.expert.agent_id for e in events if e.HasField("completed")} == {
+        "color_expert"
+    }
+    assert all(
+        e.delta.expert.agent_id == "color_expert" for e in events if e.HasField("delta")
+    )
+
+
+async def test_coordinator_alone_still_gives_one_outfit(expert_stub, room_id):
+    events = await consult(expert_stub, room_id, "면접 복장", experts=["fitting_coordinator"])
+    (answer,) = completed(events).values()
+    categories = {CATALOG[r.product_id].main_category for r in answer.products}
+    assert {"TOP", "BOTTOM"} <= categories
+
+
+async def test_unknown_expert_is_invalid_argument(expert_stub, room_id):
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await consult(expert_stub, room_id, "추천해줘", experts=["stylist_x"])
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_empty_input_is_invalid_argument(expert_stub, room_id):
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await consult(expert_stub, room_id, "  ")
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_follow_up_without_black_changes_the_next_answer(expert_stub, room_id):
+    await consult(expert_stub, room_id, "장례식 조문 가는데 뭐 입지")
+    answers = completed(await consult(expert_stub, room_id, "검정색은 빼줘"))
+    for answer in answers.values():
+        for ref in answer.products:
+            assert CATALOG[ref.product_id].color_name != "블랙"
+    assert "블랙" in answers["color_expert"].message  # it says it left black out
+
+
+async def test_more_casual_follow_up_moves_to_casual_pieces(expert_stub, room_id):
+    first = completed(await consult(expert_stub, room_id, "소개팅 코디 추천해줘"))
+    second = completed(await consult(expert_stub, room_id, "좀 더 캐주얼하게"))
+    casual = {"티셔츠", "맨투맨", "후드티", "청바지", "치노팬츠", "카고팬츠"}
+
+    def casual_count(answers):
+        return sum(
+            CATALOG[r.product_id].sub_category in casual
+            for a in answers.values() for r in a.products
+        )
+
+    assert casual_count(second) > casual_count(first)
+
+
+async def test_nothing_fitting_is_said_plainly(expert_stub, room_id):
+    answers = completed(await consult(expert_stub, room_id, "2만원 이하 코트 추천해줘"))
+    for answer in answers.values():
+        assert "없어요" in answer.message
+        for ref in answer.products:
+            assert CATALOG[ref.product_id].sub_category != "코트"
+            assert CATALOG[ref.product_id].price <= 20000
+
+
+async def test_catalog_down_is_unavailable(expert_stub, catalog, room_id):
+    _, servicer = catalog
+    servicer.fail_next = 10
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await consult(expert_stub, room_id, "데일리룩 추천")
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
