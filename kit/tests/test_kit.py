@@ -67,3 +67,21 @@ async def test_server_hides_unexpected_errors_and_reports_health():
         reply = await health.Check(health_pb2.HealthCheckRequest(service=name), timeout=2)
         assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
     await server.stop()
+
+
+async def test_reflection_lists_the_service_health_and_reflection():
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.1)
+    name = "thefirsttake.product.v1.ProductService"
+    server.add(product_pb2_grpc.add_ProductServiceServicer_to_server, _Exploding(), name)
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+            request = reflection_pb2.ServerReflectionRequest(list_services="")
+            replies = [r async for r in stub.ServerReflectionInfo(iter([request]), timeout=2)]
+    finally:
+        await server.stop()
+    listed = {s.name for s in replies[0].list_services_response.service}
+    assert listed == {name, "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}

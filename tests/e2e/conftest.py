@@ -94,11 +94,11 @@ async def system(tmp_path_factory) -> AsyncIterator[RunningSystem]:
             E2E_CATALOG_SIZE,
         ],
     )
-    await run_to_completion(seed, env=env, log_dir=log_dir, timeout=600, cwd=REPO)
+    await run_to_completion(seed, env=env, log_dir=log_dir, within=600, cwd=REPO)
     supervisor = Supervisor(env=env, log_dir=log_dir, cwd=REPO, console=None)
     await supervisor.start(service_specs(SERVICES, env))
     try:
-        await supervisor.wait_healthy(timeout=120)
+        await supervisor.wait_healthy(within=120)
         gateway_port = env["GATEWAY_PORT"]
         yield RunningSystem(
             base_url=f"http://127.0.0.1:{gateway_port}",
