@@ -2,9 +2,9 @@
 
 import grpc
 import pytest
-from thefirsttake.expert.v1 import expert_pb2
-
 from expert_test_catalog import build_products
+
+from thefirsttake.expert.v1 import expert_pb2
 
 CATALOG = {p.product_id: p for p in build_products()}
 
@@ -48,14 +48,16 @@ async def test_four_experts_stream_interleaved_then_the_coordinator(expert_stub,
     assert early == {"style_analyst", "trend_expert", "color_expert"}
     # The coordinator speaks only after every specialist finished.
     coordinator_start = next(
-        i for i, e in enumerate(events)
+        i
+        for i, e in enumerate(events)
         if e.HasField("delta") and e.delta.expert.agent_id == "fitting_coordinator"
     )
     assert kinds[:coordinator_start].count("completed") == 3
 
     for agent_id, answer in answers.items():
         deltas = "".join(
-            e.delta.text for e in events
+            e.delta.text
+            for e in events
             if e.HasField("delta") and e.delta.expert.agent_id == agent_id
         )
         assert deltas.strip() == answer.message
@@ -71,8 +73,12 @@ async def test_four_experts_stream_interleaved_then_the_coordinator(expert_stub,
     assert "TOP" in categories and "BOTTOM" in categories
     assert len(categories) == len(set(categories))  # one piece per category: one outfit
     # The outfit agrees with the specialists: each piece was recommended by one of them.
-    cited = {r.product_id for a, ans in answers.items() if a != "fitting_coordinator"
-             for r in ans.products}
+    cited = {
+        r.product_id
+        for a, ans in answers.items()
+        if a != "fitting_coordinator"
+        for r in ans.products
+    }
     assert {r.product_id for r in final.products} <= cited
     # Occasion rules hold: nothing a blind date should avoid.
     for ref in final.products:
@@ -95,9 +101,7 @@ async def test_a_subset_of_experts(expert_stub, room_id):
     assert {e.completed.expert.agent_id for e in events if e.HasField("completed")} == {
         "color_expert"
     }
-    assert all(
-        e.delta.expert.agent_id == "color_expert" for e in events if e.HasField("delta")
-    )
+    assert all(e.delta.expert.agent_id == "color_expert" for e in events if e.HasField("delta"))
 
 
 async def test_coordinator_alone_still_gives_one_outfit(expert_stub, room_id):
@@ -136,7 +140,8 @@ async def test_more_casual_follow_up_moves_to_casual_pieces(expert_stub, room_id
     def casual_count(answers):
         return sum(
             CATALOG[r.product_id].sub_category in casual
-            for a in answers.values() for r in a.products
+            for a in answers.values()
+            for r in a.products
         )
 
     assert casual_count(second) > casual_count(first)

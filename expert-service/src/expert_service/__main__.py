@@ -6,8 +6,8 @@ from tftkit.service import run_service
 
 
 def main() -> None:
-    """Reads the settings (failing clearly when one is missing) and serves."""
-    run_service("expert-service", ExpertSettings(), serve)
+    """Reads the settings (exiting with a clear message when one is missing) and serves."""
+    run_service("expert-service", ExpertSettings, serve)
 
 
 if __name__ == "__main__":

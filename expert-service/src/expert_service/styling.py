@@ -25,7 +25,6 @@ _OUT_OF_SEASON: dict[str, tuple[str, ...]] = {
         "기모",
         "울 ",
         "캐시미어",
-        "니트",
     ),
     "겨울": ("반바지", "샌들", "린넨", "민소매", "나시", "시어서커"),
     "봄": ("패딩", "무스탕", "기모"),
@@ -53,6 +52,7 @@ class Rules:
     body: Document | None
     tone: Document | None
     trend: Document | None
+    fabric: Document | None
     formality: int
 
     @property
@@ -65,15 +65,30 @@ def rules_for(*, brief: Brief, kb: KnowledgeBase) -> Rules:
     season = brief.season or default_season()
     occasion = kb.get(brief.occasion) if brief.occasion else None
     trend = next((d for d in kb.of_kind("trend") if season in d.words("seasons")), None)
+    fabric = next((d for d in kb.of_kind("fabric") if season in d.words("seasons")), None)
     formality = int(occasion.meta.get("formality", 1)) if occasion else 1
+    body_id = brief.body_type or _height_body(brief)
     return Rules(
         season=season,
         occasion=occasion,
-        body=kb.get(brief.body_type) if brief.body_type else None,
+        body=kb.get(body_id) if body_id else None,
         tone=kb.get(brief.skin_tone) if brief.skin_tone else None,
         trend=trend,
+        fabric=fabric,
         formality=max(0, min(3, formality + brief.formality_shift)),
     )
+
+
+def _height_body(brief: Brief) -> str | None:
+    """A height alone says petite or tall (thresholds differ for men and women)."""
+    if not brief.height_cm:
+        return None
+    short, tall = (158, 170) if brief.gender == "WOMEN" else (170, 183)
+    if brief.height_cm < short:
+        return "body-petite"
+    if brief.height_cm >= tall:
+        return "body-tall"
+    return None
 
 
 def product_item(product: Product) -> str | None:
@@ -86,13 +101,20 @@ def product_colour(product: Product) -> str | None:
     return canonical_colour(product.colour) or canonical_colour(product.name)
 
 
-def in_season(product: Product, season: str, *, strict: bool) -> bool:
-    """False for pieces plainly wrong in the season; strict also requires the season tag."""
+def in_season(
+    product: Product, season: str, *, strict: bool, fabric: Document | None = None
+) -> bool:
+    """False for pieces plainly wrong in the season; strict also requires the season tag and
+    a material the season's fabric guide does not rule out."""
     text = f"{product.name} {product.sub_category} {product.material} "
     if any(word in text for word in _OUT_OF_SEASON.get(season, ())):
         return False
+    if not strict:
+        return True
+    if fabric and product.material in fabric.words("avoid_materials"):
+        return False
     seasons = {canonical_season(s) for s in product.seasons} - {None}
-    return not strict or not seasons or season in seasons or len(seasons) == 4
+    return not seasons or season in seasons
 
 
 def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool = True) -> bool:
@@ -114,7 +136,7 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
         return False
     if item in brief.item_colours and colour != brief.item_colours[item]:
         return False
-    return in_season(product, rules.season, strict=strict_season)
+    return in_season(product, rules.season, strict=strict_season, fabric=rules.fabric)
 
 
 def _main_of(item: str) -> str:
@@ -140,6 +162,8 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
         total += 0.5 * _has(product, rules.occasion.words("styles"))
     seasons = {canonical_season(s) for s in product.seasons}
     total += 1.5 if rules.season in seasons else 0
+    if rules.fabric:
+        total += 1 if product.material in rules.fabric.words("good_materials") else 0
     total += 2 * _has(product, brief.styles)
     total += 2.5 if colour in brief.liked_colours else 0
     shift = rules.formality - (
