@@ -28,7 +28,6 @@ from tft_launcher.services import seed_spec as product_seed_spec
 from tft_launcher.settings import LauncherSettings, repo_root
 from tftkit.postgres import ensure_database, with_database
 
-log = logging.getLogger("tft_launcher")
 T = TypeVar("T")
 
 # Extensions the product catalog's search uses; trusted extensions, but the launcher holds
@@ -36,8 +35,12 @@ T = TypeVar("T")
 _PRODUCT_EXTENSIONS = ("pg_trgm", "unaccent")
 
 
+_T0 = time.monotonic()
+
+
 def say(message: str) -> None:
-    print(f"[launcher] {message}", flush=True)
+    """One launcher line, stamped with the seconds since start (the figures in the README)."""
+    print(f"[launcher {time.monotonic() - _T0:6.1f}s] {message}", flush=True)
 
 
 class Stopped(Exception):
@@ -85,7 +88,7 @@ def check_importable(modules: list[str]) -> None:
 
 
 async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
-    started = time.monotonic()
+    started = _T0
     services = by_names(settings.selected())
     check_importable([s.module for s in services])
     state = settings.state_dir
@@ -147,7 +150,11 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
         cleanup.push_async_callback(group.stop, settings.stop_grace_seconds)
         await group.start(service_specs(services, env))
         say(f"started {', '.join(c.name for c in group.children)}; waiting for health")
-        await until_stopped(stopping, group.wait_healthy(within=settings.startup_timeout_seconds))
+        healthy = group.wait_healthy(
+            within=settings.startup_timeout_seconds,
+            on_healthy=lambda child: say(f"{child.name} is healthy"),
+        )
+        await until_stopped(stopping, healthy)
 
         elapsed = time.monotonic() - started
         if any(s is GATEWAY for s in services):
@@ -166,7 +173,8 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="[launcher] %(message)s")
+    # Libraries' own INFO lines (httpx logs every health probe) would drown the launcher's.
+    logging.basicConfig(level=logging.WARNING, format="[launcher] %(name)s: %(message)s")
     settings = LauncherSettings()
 
     async def run() -> int:

@@ -16,7 +16,7 @@ import ctypes
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -242,9 +242,17 @@ class Supervisor:
             started.append(child)
         return started
 
-    async def wait_healthy(self, *, within: float) -> None:
+    async def wait_healthy(
+        self, *, within: float, on_healthy: Callable[[Child], None] | None = None
+    ) -> None:
         """Waits for every child concurrently; the first failure stops the wait and is raised."""
-        tasks = [asyncio.create_task(wait_healthy(c, within=within)) for c in self.children]
+
+        async def one(child: Child) -> None:
+            await wait_healthy(child, within=within)
+            if on_healthy is not None:
+                on_healthy(child)
+
+        tasks = [asyncio.create_task(one(c)) for c in self.children]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
