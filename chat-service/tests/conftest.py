@@ -82,6 +82,7 @@ class ChatHarness:
     redis: object
     panel: ScriptedPanel
     runner: TurnRunner
+    servicer_settings: ChatSettings
 
     @staticmethod
     def as_user(user_id: str):
@@ -135,6 +136,7 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
                 redis=redis,
                 panel=panel,
                 runner=runner,
+                servicer_settings=settings,
             )
         await runner.shutdown()
 

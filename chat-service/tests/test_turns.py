@@ -150,3 +150,17 @@ async def test_shutdown_mid_turn_stores_what_completed_and_fails_the_turn(chat, 
     assert stored == 2
     status = await chat.pool.fetchval("SELECT status FROM turns WHERE room_id = $1", room_id)
     assert status == "FAILED"
+
+
+async def test_too_many_turns_a_minute_are_refused_for_that_user_only(chat, alice, bob):
+    chat_settings = chat.servicer_settings
+    chat_settings.turns_per_minute = 2
+    await run_turn(chat, alice, user_input="하나", expert_ids=["color_expert"])
+    await run_turn(chat, alice, user_input="둘", expert_ids=["color_expert"])
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await run_turn(chat, alice, user_input="셋", expert_ids=["color_expert"])
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    rooms = await chat.stub.ListRooms(chat_pb2.ListRoomsRequest(), metadata=chat.as_user(alice))
+    assert len(rooms.rooms) == 2
+    events = await run_turn(chat, bob, user_input="넷", expert_ids=["color_expert"])
+    assert kinds(events)[-1] == "final_complete"

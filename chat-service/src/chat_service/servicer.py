@@ -7,6 +7,7 @@ import grpc
 from redis.asyncio import Redis
 
 from chat_service import messages, polling, rooms
+from chat_service.rate_limit import RateLimited, take_turn_slot
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
@@ -154,7 +155,16 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
     async def _start(self, context, turn_request: TurnRequest) -> StartedTurn:
         try:
+            await take_turn_slot(
+                redis=self._redis,
+                user_id=turn_request.owner_id,
+                per_minute=self._settings.turns_per_minute,
+            )
             return await self._runner.start(turn_request)
+        except RateLimited:
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many messages this minute; retry soon"
+            )
         except rooms.RoomNotFound:
             await context.abort(grpc.StatusCode.NOT_FOUND, _ROOM_NOT_FOUND)
         except InvalidTurn as error:

@@ -20,5 +20,7 @@ class ChatSettings(ServiceSettings):
     max_concurrent_turns: int = 64
     # How long a turn's events stay replayable (Last-Event-ID, polling) after it ends.
     turn_events_ttl_seconds: int = 3600
+    # Turns one user may start per minute (0: no limit); more answer 429.
+    turns_per_minute: int = 20
     max_input_chars: int = 2000
     max_upload_bytes: int = 10 * 1024 * 1024
