@@ -41,6 +41,7 @@ async def _seed(settings: ProductSettings, args: argparse.Namespace) -> int:
             count=args.count or settings.seed_count,
             seed=settings.seed_random if args.seed is None else args.seed,
             if_empty=args.if_empty,
+            image_workers=settings.image_workers,
         )
     report = (
         {"skipped": True}
