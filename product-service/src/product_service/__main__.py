@@ -4,9 +4,12 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from product_service.cache import ProductCache
 from product_service.demo_catalog import seed_demo_catalog
+from product_service.importer import import_catalog
+from product_service.lexicon import Lexicon
 from product_service.server import MIGRATIONS, serve
 from product_service.settings import ProductSettings
 from tftkit.logging import configure_logging
@@ -56,6 +59,31 @@ async def _seed(settings: ProductSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _import(settings: ProductSettings, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    async with (
+        connect_pool(settings.postgres_dsn) as pool,
+        connect_redis(settings.redis_url) as redis,
+    ):
+        await apply_migrations(pool, MIGRATIONS)
+        # split("\n"), not splitlines(): JSON strings may hold U+2028 and friends.
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        report = await import_catalog(
+            pool=pool,
+            cache=ProductCache(redis=redis, ttl_seconds=settings.cache_ttl_seconds),
+            store=build_object_store(ObjectStoreSettings()),
+            lines=text.split("\n"),
+            lexicon=Lexicon(),
+            image_workers=settings.image_workers,
+        )
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    # Non-zero when lines were rejected, so scripts notice a partial import.
+    return 1 if report.rejected else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(sys.argv[1:] if argv is None else argv)
     if args.command is None:
@@ -65,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("product-service", settings.log_level)
     if args.command == "seed":
         return asyncio.run(_seed(settings, args))
+    if args.command == "import":
+        return asyncio.run(_import(settings, args))
     raise SystemExit(f"unknown command {args.command}")
 
 
