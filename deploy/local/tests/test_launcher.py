@@ -35,9 +35,14 @@ async def check_database() -> None:
     (out / "seeded").write_text(" ".join(sorted(r["extname"] for r in exts)))
 
 if sys.argv[1:] == ["seed", "--if-empty"]:
+    (out / "seed.pid").write_text(str(os.getpid()))
     asyncio.run(check_database())
+    import time
+    time.sleep(float(os.environ.get("FAKE_SEED_SECONDS", "0")))
     sys.exit(0)
 if os.environ.get("FAKE_FAIL") == NAME:
+    import time
+    time.sleep(float(os.environ.get("FAKE_FAIL_AFTER", "0")))
     print(NAME + " exploded", flush=True)
     sys.exit(1)
 (out / (NAME + ".json")).write_text(json.dumps({{"pid": os.getpid(), "env": dict(os.environ)}}))
@@ -182,3 +187,22 @@ async def test_a_service_that_dies_at_start_stops_everything_and_is_named(launch
         if seen_by.is_file():  # it may not have started before the failure was seen
             assert not _alive(json.loads(seen_by.read_text())["pid"])
     assert "ready at" not in output
+
+
+async def test_a_service_dying_during_a_long_seed_is_reported_without_waiting(
+    launcher_env, tmp_path
+):
+    env = {
+        **launcher_env,
+        "FAKE_FAIL": "auth-service",
+        "FAKE_FAIL_AFTER": "3",
+        "FAKE_SEED_SECONDS": "300",
+    }
+    launcher = await _launch(env)
+    assert launcher.stdout is not None
+    # The guard is far below the seed's 300 s: the launcher must not wait for the seed.
+    output = (await asyncio.wait_for(launcher.stdout.read(), 120)).decode()
+    assert await asyncio.wait_for(launcher.wait(), 30) == 1, output
+    assert "auth-service exited with code 1 during startup" in output
+    seed_pid = int((tmp_path / "var" / "objects" / "seed.pid").read_text())
+    assert not _alive(seed_pid), "the seed was left running"

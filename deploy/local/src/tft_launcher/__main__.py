@@ -63,6 +63,21 @@ async def until_stopped(stopping: asyncio.Event, step: Awaitable[T]) -> T:
     raise Stopped
 
 
+async def watching(group: Supervisor, step: Awaitable[T]) -> T:
+    """Awaits `step`, but fails at once if a child of `group` exits meanwhile."""
+    work = asyncio.ensure_future(step)
+    death = asyncio.ensure_future(group.wait_any_exit())
+    try:
+        await asyncio.wait({work, death}, return_when=asyncio.FIRST_COMPLETED)
+        if work.done():
+            return work.result()
+        raise ChildExited(death.result())
+    finally:
+        for task in (work, death):
+            task.cancel()
+        await asyncio.gather(work, death, return_exceptions=True)
+
+
 async def prepare_databases(server_dsn: str) -> None:
     for name in DATABASES:
         if await ensure_database(server_dsn, name):
@@ -135,7 +150,15 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
             environ=dict(os.environ),
         )
         console = sys.stdout if settings.log_to_console else None
-        if any(s.name == "product-service" for s in services):
+        group = Supervisor(
+            env=env, log_dir=settings.log_dir, cwd=repo_root(), console=console, label_width=16
+        )
+        cleanup.push_async_callback(group.stop, settings.stop_grace_seconds)
+        # The seed only concerns product-service: the others boot meanwhile (first run: the
+        # seed draws thousands of images, and each service spends seconds on imports).
+        seeding = [s for s in services if s.name == "product-service"]
+        await group.start(service_specs([s for s in services if s not in seeding], env))
+        if seeding:
             say("seeding the demo catalog if empty (log: product-seed.log)")
             seed = run_to_completion(
                 product_seed_spec(),
@@ -144,11 +167,8 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
                 within=settings.seed_timeout_seconds,
                 cwd=repo_root(),
             )
-            await until_stopped(stopping, seed)
-
-        group = Supervisor(env=env, log_dir=settings.log_dir, cwd=repo_root(), console=console)
-        cleanup.push_async_callback(group.stop, settings.stop_grace_seconds)
-        await group.start(service_specs(services, env))
+            await until_stopped(stopping, watching(group, seed))
+            await group.start(service_specs(seeding, env))
         say(f"started {', '.join(c.name for c in group.children)}; waiting for health")
         healthy = group.wait_healthy(
             within=settings.startup_timeout_seconds,

@@ -49,7 +49,7 @@ class ChildExited(StartupError):
     def __init__(self, child: "Child", when: str = "during startup") -> None:
         self.child = child
         super().__init__(
-            f"{child.name} exited with code {child.returncode} {when}; "
+            f"{child.name} exited with code {child.returncode}{' ' + when if when else ''}; "
             f"its log is {child.log_path}\n--- last lines of {child.log_path.name} ---\n"
             f"{child.tail()}"
         )
@@ -191,6 +191,9 @@ async def run_to_completion(
     child = await spawn(spec, env=env, log_dir=log_dir, **kwargs)
     try:
         code = await asyncio.wait_for(child.wait(), within)
+    except asyncio.CancelledError:  # the caller gave up (Ctrl-C): do not leave it running
+        await asyncio.shield(child.stop(5))
+        raise
     except TimeoutError:
         await child.stop(5)
         raise StartupError(
@@ -210,8 +213,10 @@ class Supervisor:
         log_dir: Path,
         cwd: Path | None = None,
         console: IO[str] | None = sys.stdout,
+        label_width: int = 0,
     ) -> None:
         self.env = dict(env)
+        self.label_width = label_width
         self.log_dir = log_dir
         self.cwd = cwd
         self.console = console
@@ -227,7 +232,7 @@ class Supervisor:
         return label
 
     async def start(self, specs: Sequence[ProcessSpec]) -> list[Child]:
-        width = max((len(s.name) for s in specs), default=0)
+        width = max([self.label_width, *(len(s.name) for s in specs)])
         started = []
         for spec in specs:
             child = await spawn(
@@ -265,6 +270,8 @@ class Supervisor:
 
     async def wait_any_exit(self) -> Child:
         """Returns the first child that exits (for watching a running system)."""
+        if not self.children:
+            await asyncio.Future()  # nothing can exit: wait until cancelled
         waits = {asyncio.create_task(c.process.wait()): c for c in self.children}
         try:
             done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
