@@ -15,6 +15,7 @@ from expert_service.vocabulary import (
     SEASONS,
     STYLES,
     find_terms,
+    josa,
 )
 
 _NEGATION = (
@@ -56,6 +57,8 @@ class Brief:
     budget_max: int | None = None
     gender: str | None = None  # MEN / WOMEN
     formality_shift: int = 0  # -1 more casual, +1 more formal
+    # What this message changes, in words the answer can repeat back ("블랙은 빼고").
+    changes: list[str] = field(default_factory=list)
 
     def merged_over(self, profile: "Brief") -> "Brief":
         """This turn's brief on top of the room's profile (this turn wins; lists accumulate)."""
@@ -88,16 +91,24 @@ def _unique(values: list[str]) -> list[str]:
 
 def _clauses(text: str) -> list[str]:
     # Negation binds to its own clause: "검정은 빼고 네이비로" dislikes 블랙, likes 네이비.
-    return [
-        part for part in re.split(r"[,.!?\n]|고\s|는데\s|지만\s|(?<=로)\s", text) if part.strip()
-    ]
+    # Split after the joint so the joint's own negation ("말고 ") stays in its clause.
+    parts = re.split(r"(?<=[,.!?\n])|(?<=고\s)|(?<=는데\s)|(?<=지만\s)|(?<=로\s)", text)
+    return [part for part in parts if part.strip()]
+
+
+def _negative(clause: str) -> bool:
+    return any(word in clause for word in _NEGATION)
+
+
+def _positive_text(text: str) -> str:
+    return " ".join(clause for clause in _clauses(text) if not _negative(clause))
 
 
 def _colours(text: str) -> tuple[list[str], list[str]]:
     liked: list[str] = []
     disliked: list[str] = []
     for clause in _clauses(text):
-        negative = any(word in clause for word in _NEGATION)
+        negative = _negative(clause)
         (disliked if negative else liked).extend(find_terms(clause, COLOURS))
     return _unique(liked), _unique(disliked)
 
@@ -107,7 +118,7 @@ def _items(text: str) -> tuple[list[str], list[str], list[str]]:
     excluded: list[str] = []
     categories: list[str] = []
     for clause in _clauses(text):
-        negative = any(word in clause for word in _NEGATION)
+        negative = _negative(clause)
         (excluded if negative else items).extend(find_terms(clause, ITEM_WORDS))
         for main, words in CATEGORY_WORDS.items():
             if not negative and any(word in clause for word in words):
@@ -167,7 +178,7 @@ def _gender(text: str) -> str | None:
 def _item_colours(text: str) -> dict[str, str]:
     bound: dict[str, str] = {}
     for clause in _clauses(text):
-        if any(word in clause for word in _NEGATION):
+        if _negative(clause):
             continue
         liked, _ = _colours(clause)
         items, _, _ = _items(clause)
@@ -182,7 +193,8 @@ def read_brief(*, text: str, kb: KnowledgeBase, today: date | None = None) -> Br
     liked, disliked = _colours(text)
     items, excluded, categories = _items(text)
     season, said = _season(text, today or date.today())
-    occasion = kb.match_keywords("occasion", text)
+    # "장례식 말고 출근룩" is about the office, not a funeral.
+    occasion = kb.match_keywords("occasion", _positive_text(text))
     body = kb.match_keywords("body_type", text)
     tone = kb.match_keywords("personal_colour", text)
     styles = [s for s, words in STYLES.items() if any(w in text.lower() for w in words)]
@@ -191,8 +203,18 @@ def read_brief(*, text: str, kb: KnowledgeBase, today: date | None = None) -> Br
         shift = -1
     elif any(w in text for w in FORMAL_SHIFT_WORDS):
         shift = 1
+    changes = []
+    if disliked:
+        changes.append(f"{', '.join(disliked)}{josa(disliked[-1], '은/는')} 빼고")
+    if excluded:
+        changes.append(f"{', '.join(excluded)}{josa(excluded[-1], '은/는')} 빼고")
+    if shift < 0:
+        changes.append("좀 더 캐주얼하게")
+    elif shift > 0:
+        changes.append("좀 더 단정하게")
     return Brief(
         text=text,
+        changes=changes,
         occasion=occasion[0].id if occasion else None,
         season=season if said else None,
         season_said=said,

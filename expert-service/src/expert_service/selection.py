@@ -42,7 +42,14 @@ async def _search_category(
     *, catalog: Catalog, brief: Brief, rules: Rules, category: str
 ) -> list[Product]:
     items = [i for i in brief.items if ITEMS[i][0] == category]
-    words = [rules.occasion.title if rules.occasion else "", rules.season, *brief.styles, *items]
+    occasion = rules.occasion.title if rules.occasion else ""
+    # The catalog ranks by occasion tags: a tone shift must change the words searched too,
+    # or the pool never holds the casual (or dressier) pieces the person now wants.
+    if brief.formality_shift < 0:
+        occasion = "캐주얼 데일리"
+    elif brief.formality_shift > 0:
+        occasion = f"{occasion} 클래식 오피스"
+    words = [occasion, rules.season, *brief.styles, *items]
     genders = (brief.gender, "UNISEX") if brief.gender else ()
     excluded = tuple(w for c in brief.disliked_colours for w in colour_words(c))
     base = SearchFilter(
@@ -101,8 +108,13 @@ def assign_picks(
     for category in pool.categories:
         products = pool.by_category.get(category, [])
         for angle in angles:
+            # One outfit is for one person: keep to the gender of the pieces already chosen.
+            worn = {p.gender for p in picks[angle]} - {"UNISEX", ""}
+            suitable = (
+                [p for p in products if p.gender in ("UNISEX", "", *worn)] if worn else products
+            )
             ranked = sorted(
-                products,
+                suitable,
                 key=lambda p: score(p, brief=brief, rules=rules, angle=angle, seed=seed),
                 reverse=True,
             )

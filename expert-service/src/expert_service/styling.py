@@ -39,6 +39,11 @@ _CASUAL_ITEMS = {
     "스니커즈",
     "카고팬츠",
     "반바지",
+    "치노팬츠",
+    "가디건",
+    "자켓",
+    "바람막이",
+    "폴로셔츠",
 }
 _FORMAL_ITEMS = {"블레이저", "슬랙스", "셔츠", "구두", "로퍼", "코트", "블라우스"}
 
@@ -129,6 +134,13 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
     avoided = item in brief.excluded_items or item in rules.avoid_items
     if item and avoided and item not in brief.items:
         return False
+    if rules.occasion and colour and colour not in brief.item_colours.values():
+        avoid = set(rules.occasion.words("avoid_colours"))
+        if "WOMEN" in (product.gender, brief.gender):
+            avoid |= set(rules.occasion.words("avoid_colours_women"))
+        only = set(rules.occasion.words("only_colours"))
+        if colour in avoid or (only and colour not in only):
+            return False
     if brief.budget_max and product.price > brief.budget_max:
         return False
     asked = [i for i in brief.items if _main_of(i) == product.main_category]
@@ -169,10 +181,14 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
     shift = rules.formality - (
         int(rules.occasion.meta.get("formality", 1)) if rules.occasion else 1
     )
+    # A follow-up like "좀 더 캐주얼하게" must visibly move the picks, so it outweighs the
+    # occasion's own preferences.
     if shift < 0:
-        total += 1.5 if item in _CASUAL_ITEMS else -1.0 if item in {"블레이저", "구두"} else 0
+        total += 5.0 if item in _CASUAL_ITEMS else -2.0 if item in _FORMAL_ITEMS else 0
+        total += 1.5 * _has(product, ["캐주얼", "스트릿", "데일리"])
     elif shift > 0:
-        total += 1.5 if item in _FORMAL_ITEMS else -1.0 if item in _CASUAL_ITEMS else 0
+        total += 5.0 if item in _FORMAL_ITEMS else -2.0 if item in _CASUAL_ITEMS else 0
+        total += 1.5 * _has(product, ["클래식", "오피스", "포멀"])
     if angle == "style_analyst" and rules.body:
         total += 2 * _has(product, rules.body.words("good_fits"))
         total -= 2.5 * _has(product, rules.body.words("avoid_fits"))

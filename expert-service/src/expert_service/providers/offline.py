@@ -1,4 +1,8 @@
-"""The offline stylist engine: knowledge base + catalog picks + Korean composition, streamed."""
+"""The offline stylist engine: knowledge base + catalog picks + Korean composition, streamed.
+
+Each expert speaks from its own angle (fit, trend, colour, the whole outfit) and ties its
+reasons to the knowledge base and to what the person said; wording varies per turn.
+"""
 
 import asyncio
 import random
@@ -11,78 +15,101 @@ from expert_service.compose import (
     look_line,
     missing_line,
     passages_of,
-    phrase,
     product_lines,
 )
 from expert_service.providers.base import ExpertContext, ProductChoice, ProviderEvent, TextDelta
-from expert_service.styling import product_colour
-from expert_service.vocabulary import josa
+from expert_service.vocabulary import CATEGORY_KO, josa
 
 
-def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
-    out: list[str] = []
-    body, brief = c.rules.body, c.brief
-    facts = []
-    if brief.height_cm:
-        facts.append(f"키 {brief.height_cm}cm")
-    if body:
-        facts.append(body.title)
-    if facts:
-        said = ", ".join(facts)
-        out.append(
-            rng.choice(
-                [f"말씀하신 {said}를 기준으로 핏을 골랐어요.", f"{said}라는 점을 먼저 봤어요."]
-            )
-        )
-    if body and body.meta.get("advice"):
-        out.append(str(body.meta["advice"]))
-    for p in c.picks[:2]:
-        if p.fit:
-            role = (
-                "상의"
-                if p.main_category == "TOP"
-                else "하의"
-                if p.main_category == "BOTTOM"
-                else "아우터"
-            )
-            out.append(f"{role}는 {p.fit} 실루엣이라 {_fit_effect(p.fit)}")
-    hits = passages_of(c, {"body_type", "fit", "occasion"})
-    if hits:
-        out.append(first_sentence(hits[0]))
-    if not facts:
-        out.append("키나 체형을 알려주시면 핏과 기장을 더 정확하게 맞춰 드릴게요.")
-    return out
+def _ack(c: ExpertContext, rng: random.Random) -> str:
+    """Repeats back what this message changed, so a follow-up visibly lands."""
+    if not c.brief.changes:
+        return ""
+    said = ", ".join(c.brief.changes)
+    return rng.choice(
+        [
+            f"말씀하신 대로 {said} 다시 골랐어요.",
+            f"요청하신 대로 {said} 바꿔 봤어요.",
+            f"{said} 원하셔서 그에 맞춰 새로 추렸어요.",
+        ]
+    )
 
 
 def _fit_effect(fit: str) -> str:
     if any(w in fit for w in ("와이드", "오버", "루즈")):
-        return "여유 있게 떨어져 체형을 편하게 감싸 줘요."
+        return "여유 있게 떨어져 몸선을 편하게 감싸 줘요"
     if any(w in fit for w in ("슬림", "스키니", "테이퍼드")):
-        return "라인이 정리돼 깔끔하고 다리가 길어 보여요."
-    return "몸에 붙지도 뜨지도 않아 단정한 인상을 줘요."
+        return "라인이 정리돼 깔끔하고 길어 보여요"
+    if "스트레이트" in fit:
+        return "일자로 곧게 떨어져 다리가 길어 보여요"
+    return "몸에 붙지도 뜨지도 않아 단정한 인상을 줘요"
 
 
-def _trend_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
-    out: list[str] = []
-    trend = c.rules.trend
-    if trend and trend.words("keywords"):
-        words = trend.words("keywords")[:3]
+def _budget(c: ExpertContext) -> str:
+    if not c.brief.budget_max or not c.picks:
+        return ""
+    return f"모두 한 벌당 {c.brief.budget_max:,}원 안쪽으로 골랐어요."
+
+
+def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
+    body, brief = c.rules.body, c.brief
+    out = [_ack(c, rng)]
+    facts = [f"키 {brief.height_cm}cm" if brief.height_cm else "", body.title if body else ""]
+    said = ", ".join(f for f in facts if f)
+    if said:
         out.append(
             rng.choice(
                 [
-                    f"이번 {c.rules.season} 시즌에는 {', '.join(words)} 흐름이 두드러져요.",
-                    f"요즘 {c.rules.season}에는 {', '.join(words)} 무드가 많이 보여요.",
+                    f"말씀하신 {said}{josa(said, '을/를')} 기준으로 핏부터 봤어요.",
+                    f"{said}{josa(said, '이라는/라는')} 점을 먼저 고려했어요.",
                 ]
             )
         )
-    tags = [t for p in c.picks for t in p.style_tags][:3]
-    if tags:
+    if body and body.meta.get("advice"):
+        out.append(str(body.meta["advice"]))
+    for piece in c.picks:
+        if piece.fit and piece.main_category in ("TOP", "BOTTOM"):
+            role = CATEGORY_KO[piece.main_category]
+            out.append(
+                f"{role}는 {piece.fit}{josa(piece.fit, '이라/라')} {_fit_effect(piece.fit)}."
+            )
+    hits = passages_of(c, {"body_type", "fit"}) or passages_of(c, {"occasion"})
+    used = " ".join(out)
+    for hit in hits:
+        sentence = first_sentence(hit)
+        if sentence not in used:
+            out.append(sentence)
+            break
+    if not said:
+        out.append("키나 체형을 알려주시면 핏과 기장을 더 정확하게 맞춰 드릴게요.")
+    out.append(_budget(c))
+    return out
+
+
+def _trend_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
+    out = [_ack(c, rng)]
+    trend, fabric = c.rules.trend, c.rules.fabric
+    if trend and trend.words("keywords"):
+        words = ", ".join(trend.words("keywords")[:3])
         out.append(
-            f"고른 상품들도 {', '.join(dict.fromkeys(tags))} 감성이라 지금 분위기와 잘 맞아요."
+            rng.choice(
+                [
+                    f"이번 {c.rules.season} 시즌에는 {words} 흐름이 두드러져요.",
+                    f"요즘 {c.rules.season}에는 {words} 무드가 많이 보여요.",
+                    f"올해 {c.rules.season} 키워드를 꼽자면 {words}예요.",
+                ]
+            )
         )
-    hits = passages_of(c, {"trend"})
-    if hits:
-        out.append(first_sentence(hits[0]))
+    if trend and trend.passages:
+        out.append(first_sentence(trend.passages[-1]))
+    tags = list(dict.fromkeys(t for p in c.picks for t in p.style_tags))[:3]
+    if tags:
+        out.append(f"고른 상품도 {', '.join(tags)} 감성이라 지금 분위기와 잘 맞아요.")
+    if fabric:
+        good = [p for p in c.picks if p.material and p.material in fabric.words("good_materials")]
+        if good:
+            m = good[0].material
+            out.append(f"{c.rules.season}에 제격인 {m} 소재{josa(m, '이라/라')} 계절감도 살아요.")
     occasion = c.rules.occasion
     if occasion:
         out.append(
@@ -94,11 +121,12 @@ def _trend_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
                 ]
             )
         )
+    out.append(_budget(c))
     return out
 
 
 def _colour_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
-    out: list[str] = []
+    out = [_ack(c, rng)]
     pair = colour_pair_reason(c.picks, rng)
     if pair:
         out.append(pair)
@@ -106,19 +134,28 @@ def _colour_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
     if tone:
         palette = ", ".join(tone.words("palette")[:4])
         out.append(f"{tone.title}에는 {palette} 같은 색이 얼굴을 환하게 밝혀 줘요.")
-    if c.brief.disliked_colours:
-        d = ", ".join(c.brief.disliked_colours)
-        out.append(f"말씀하신 대로 {d}{josa(d, '은/는')} 빼고 골랐어요.")
+        avoid = tone.words("avoid_colours")[:2]
+        if avoid:
+            a = ", ".join(avoid)
+            out.append(f"반대로 {a}{josa(a, '은/는')} 얼굴 가까이에 두지 않는 편이 좋아요.")
+    remembered = [d for d in c.brief.disliked_colours if not any(d in ch for ch in c.brief.changes)]
+    if remembered:
+        d = ", ".join(remembered)
+        out.append(f"앞서 말씀하신 대로 {d}{josa(d, '은/는')} 계속 빼고 있어요.")
     if c.image:
         out.append(c.image.describe())
         if c.image.colours:
-            out.append(
-                f"사진 속 {c.image.colours[0]}{josa(c.image.colours[0], '과/와')}도 "
-                "충돌하지 않는 색으로 맞췄어요."
-            )
-    hits = passages_of(c, {"colour_rule", "personal_colour"})
-    if hits:
-        out.append(first_sentence(hits[0]))
+            main = c.image.colours[0]
+            out.append(f"사진 속 {main}{josa(main, '과/와')} 부딪히지 않도록 나머지 색을 맞췄어요.")
+    occasion = c.rules.occasion
+    if occasion and occasion.words("colours"):
+        calm = ", ".join(occasion.words("colours")[:3])
+        out.append(f"{occasion.title}에는 {calm}처럼 차분한 색이 특히 잘 맞아요.")
+    for hit in passages_of(c, {"colour_rule"}):
+        sentence = first_sentence(hit)
+        if sentence not in " ".join(out):
+            out.append(sentence)
+            break
     if not tone and not c.image:
         out.append(
             "피부톤(웜톤/쿨톤)을 알려주시거나 사진을 올려 주시면 색을 더 정확히 골라 드릴게요."
@@ -128,29 +165,40 @@ def _colour_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
 
 def _coordinator_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
     out = [
+        _ack(c, rng),
         rng.choice(
             [
                 "세 전문가의 의견을 모아 딱 한 벌로 정리했어요.",
                 "전문가들의 추천을 종합해 하나의 코디로 골랐어요.",
+                "각 전문가의 제안 중 서로 가장 잘 맞는 조합만 남겼어요.",
             ]
-        )
+        ),
     ]
-    for product in c.picks:
-        owners = [
-            peer.expert.agent_name
-            for peer in c.peers
-            if any(p.product_id == product.product_id for p in peer.products)
-        ]
-        if owners:
-            p = phrase(product)
-            out.append(f"{p}{josa(p, '은/는')} {owners[0]}가 고른 아이템이에요.")
-    pair = colour_pair_reason(c.picks, rng)
+    sources = []
+    for piece in c.picks:
+        owner = next(
+            (
+                peer.expert.agent_name
+                for peer in c.peers
+                if any(p.product_id == piece.product_id for p in peer.products)
+            ),
+            None,
+        )
+        if owner:
+            sources.append(f"{CATEGORY_KO[piece.main_category]}는 {owner}")
+    if sources:
+        out.append(", ".join(sources) + "의 추천에서 가져왔어요.")
+    pair = colour_pair_reason(c.picks, random.Random(rng.random()))
     if pair:
         out.append(pair)
     occasion = c.rules.occasion
     if occasion and len(occasion.passages) > 1:
-        # The occasion's second paragraph: the first is already the specialists' to quote.
         out.append(first_sentence(occasion.passages[1]))
+    if c.rules.fabric and c.rules.fabric.passages:
+        out.append(first_sentence(c.rules.fabric.passages[0]))
+    if c.picks:
+        total = sum(p.price for p in c.picks)
+        out.append(f"전체 {len(c.picks)}벌 합계는 {total:,}원이에요.")
     out.append("마음에 드시면 사진을 올려 가상 피팅으로 바로 입어 보세요.")
     return out
 
@@ -166,11 +214,7 @@ _REASONS = {
 def compose_answer(context: ExpertContext) -> str:
     """The whole Korean answer of one expert."""
     rng = random.Random(f"{context.seed}:{context.expert.agent_id}")
-    missing = missing_line(context)
-    look = look_line(context.picks, rng)
-    lines: list[str] = [look] if look else []
-    if missing:
-        lines.append(missing)
+    lines: list[str] = [look_line(context.picks, rng), missing_line(context)]
     if context.picks:
         reasons = _REASONS[context.expert.agent_id](context, rng)
         lines.append(" ".join(dict.fromkeys(r for r in reasons if r)))
@@ -179,8 +223,8 @@ def compose_answer(context: ExpertContext) -> str:
 
 
 def chunks(text: str) -> list[str]:
-    """Small deltas: a word or two at a time, as a model would stream."""
-    return [part for part in re.findall(r"\S+\s*|\s+", text) if part]
+    """Small deltas: a word at a time, as a model would stream."""
+    return re.findall(r"\S+\s*|\s+", text)
 
 
 class OfflineProvider:
@@ -193,12 +237,8 @@ class OfflineProvider:
 
     async def answer(self, *, context: ExpertContext) -> AsyncIterator[ProviderEvent]:
         """Streams the composed answer, then names its products."""
-        text = compose_answer(context)
-        for piece in chunks(text):
+        for piece in chunks(compose_answer(context)):
             yield TextDelta(piece)
             # Yield to the loop even at 0 s so the specialists' deltas interleave.
             await asyncio.sleep(self._delay)
         yield ProductChoice([p.product_id for p in context.picks])
-
-
-__all__ = ["OfflineProvider", "compose_answer", "product_colour"]

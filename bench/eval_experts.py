@@ -1,0 +1,424 @@
+"""`make eval-experts`: the offline expert panel through ≥40 stylist scenarios.
+
+Runs ExpertService in-process over gRPC against a catalog: a real product-service when
+`--product-addr` is given or `--start-product-service` can start one (scratch PostgreSQL
+database, seeded demo catalog), otherwise the fixture catalog server of the expert tests.
+Prints a score per stylist check and overall, then the offline engine's time to the first
+content delta and to the end of the turn.
+
+    uv run python bench/eval_experts.py [--product-addr HOST:PORT | --start-product-service]
+"""
+
+import argparse
+import asyncio
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import grpc
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "expert-service" / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_experts_scenarios import (  # noqa: E402
+    CASUAL_SUBS,
+    OCCASION_FORBIDDEN,
+    OCCASION_FORBIDDEN_COLOURS,
+    OCCASION_FORBIDDEN_COLOURS_WOMEN,
+    SCENARIOS,
+    SEASON_FORBIDDEN_MATERIALS,
+    SEASON_FORBIDDEN_SUBS,
+    Scenario,
+)
+
+SPECIALISTS = ("style_analyst", "trend_expert", "color_expert")
+PHOTOS = {
+    "navy_top": (31, 43, 74),
+    "warm_beige": (214, 180, 130),
+    "dark_outfit": (30, 30, 34),
+}
+
+
+def make_photo(rgb: tuple[int, int, int]) -> bytes:
+    """A 'person in a garment' stand-in: a light background with a large garment block."""
+    image = Image.new("RGB", (240, 320), (235, 233, 228))
+    image.paste(Image.new("RGB", (170, 230), rgb), (35, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+async def run_turns(stub, scenario: Scenario, photo_url: str) -> list[list]:
+    """Every turn's events (the photo goes with the first turn)."""
+    from thefirsttake.expert.v1 import expert_pb2
+
+    room = f"eval-{uuid.uuid4().hex[:10]}"
+    turns = []
+    for index, text in enumerate(scenario.turns):
+        request = expert_pb2.ConsultRequest(
+            room_id=room,
+            user_input=text,
+            image_url=photo_url if index == 0 else "",
+            expert_ids=scenario.experts,
+        )
+        turns.append([event async for event in stub.Consult(request, timeout=60)])
+    return turns
+
+
+def answers_of(events) -> dict:
+    return {e.completed.expert.agent_id: e.completed for e in events if e.HasField("completed")}
+
+
+def bigram_similarity(a: str, b: str) -> float:
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    return len(grams_a & grams_b) / max(1, len(grams_a | grams_b))
+
+
+def check(scenario: Scenario, turns: list[list], catalog: dict) -> dict[str, bool | None]:
+    """Each stylist check: True/False, or None where it does not apply."""
+    events = turns[-1]
+    answers = answers_of(events)
+    coordinator = answers.get("fitting_coordinator")
+    cited = [(agent, r) for agent, a in answers.items() for r in a.products]
+    products = [catalog.get(r.product_id) for _, r in cited]
+    known = [p for p in products if p is not None]
+    results: dict[str, bool | None] = {}
+    wanted = scenario.experts or [*SPECIALISTS, "fitting_coordinator"]
+    results["no_failures"] = not any(e.HasField("failed") for t in turns for e in t) and set(
+        answers
+    ) == set(wanted)
+    results["ids_exist_with_image"] = all(
+        catalog.get(r.product_id) is not None and r.product_url == catalog[r.product_id].image_url
+        for _, r in cited
+    )
+    forbidden = OCCASION_FORBIDDEN.get(scenario.occasion, set())
+    bad_colours = OCCASION_FORBIDDEN_COLOURS.get(scenario.occasion, set())
+    bad_for_women = OCCASION_FORBIDDEN_COLOURS_WOMEN.get(scenario.occasion, set())
+    results["occasion_fit"] = (
+        all(
+            p.sub_category not in forbidden
+            and p.color_name not in bad_colours
+            and not (p.gender == "WOMEN" and p.color_name in bad_for_women)
+            for p in known
+        )
+        if scenario.occasion
+        else None
+    )
+    if scenario.season:
+        results["season_fit"] = all(
+            p.sub_category not in SEASON_FORBIDDEN_SUBS[scenario.season]
+            and p.material not in SEASON_FORBIDDEN_MATERIALS[scenario.season]
+            for p in known
+        )
+    else:
+        results["season_fit"] = None
+    if scenario.expect_nothing:
+        results["says_plainly_when_nothing_fits"] = all(
+            "없어요" in a.message for a in answers.values()
+        ) and not any(
+            p.sub_category in scenario.must_subs
+            or (scenario.max_price and p.price > scenario.max_price)
+            for p in known
+        )
+    else:
+        results["says_plainly_when_nothing_fits"] = None
+    if coordinator is not None and not scenario.expect_nothing:
+        pieces = [catalog[r.product_id] for r in coordinator.products if r.product_id in catalog]
+        mains = [p.main_category for p in pieces]
+        results["outfit_complete"] = (
+            "TOP" in mains and "BOTTOM" in mains and len(mains) == len(set(mains))
+        )
+        first_line = coordinator.message.splitlines()[0] if coordinator.message else ""
+        results["opens_with_the_look"] = all(
+            p.sub_category in first_line for p in pieces if p.main_category in ("TOP", "BOTTOM")
+        ) and bool(pieces)
+        specialists = [a for a in SPECIALISTS if a in answers]
+        if specialists:
+            theirs = {r.product_id for a in specialists for r in answers[a].products}
+            results["outfit_agrees_with_specialists"] = all(
+                r.product_id in theirs for r in coordinator.products
+            )
+        else:
+            results["outfit_agrees_with_specialists"] = None
+    else:
+        results["outfit_complete"] = results["opens_with_the_look"] = None
+        results["outfit_agrees_with_specialists"] = None
+    results["dislikes_respected"] = (
+        all(
+            p.color_name not in scenario.no_colours and p.sub_category not in scenario.no_subs
+            for p in known
+        )
+        if scenario.no_colours or scenario.no_subs
+        else None
+    )
+    results["budget_respected"] = (
+        all(p.price <= scenario.max_price for p in known) if scenario.max_price else None
+    )
+    results["gender_respected"] = (
+        all(p.gender in (scenario.gender, "UNISEX") for p in known) if scenario.gender else None
+    )
+    if scenario.must_subs and not scenario.expect_nothing and coordinator is not None:
+        subs = {catalog[r.product_id].sub_category for r in coordinator.products}
+        ok = bool(scenario.must_subs & subs)
+        if scenario.must_colour_sub:
+            colour, sub = scenario.must_colour_sub
+            ok = ok and all(
+                catalog[r.product_id].color_name == colour
+                for r in coordinator.products
+                if catalog[r.product_id].sub_category == sub
+            )
+        results["request_honoured"] = ok
+    else:
+        results["request_honoured"] = None
+    specialists = [a for a in SPECIALISTS if a in answers]
+    if len(specialists) >= 2 and not scenario.expect_nothing:
+        # A piece the person asked for by name may be shared when the catalog has few of it.
+        sets = [
+            {
+                r.product_id
+                for r in answers[a].products
+                if catalog.get(r.product_id) is None
+                or catalog[r.product_id].sub_category not in scenario.must_subs
+            }
+            for a in specialists
+        ]
+        overlap = any(sets[i] & sets[j] for i in range(len(sets)) for j in range(i + 1, len(sets)))
+        texts = [answers[a].message for a in specialists]
+        similar = any(
+            bigram_similarity(texts[i], texts[j]) > 0.5
+            for i in range(len(texts))
+            for j in range(i + 1, len(texts))
+        )
+        results["experts_do_not_repeat"] = not overlap and not similar
+    else:
+        results["experts_do_not_repeat"] = None
+    if scenario.mentions:
+        results["personal_facts_used"] = all(
+            agent in answers and any(word in answers[agent].message for word in words)
+            for agent, words in scenario.mentions.items()
+        )
+    else:
+        results["personal_facts_used"] = None
+    if scenario.more_casual:
+
+        def casual(turn) -> int:
+            return sum(
+                catalog[r.product_id].sub_category in CASUAL_SUBS
+                for a in answers_of(turn).values()
+                for r in a.products
+                if r.product_id in catalog
+            )
+
+        results["follow_up_changes_answer"] = casual(turns[-1]) > casual(turns[0])
+    else:
+        results["follow_up_changes_answer"] = None
+    return results
+
+
+async def load_catalog(address: str) -> dict:
+    """Every product the answers may cite, fetched lazily by id through BatchGetProducts."""
+    from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
+
+    channel = grpc.aio.insecure_channel(address)
+    stub = product_pb2_grpc.ProductServiceStub(channel)
+    return {"stub": stub, "channel": channel, "pb2": product_pb2}
+
+
+async def fetch_products(handle: dict, ids: set[str]) -> dict:
+    response = await handle["stub"].BatchGetProducts(
+        handle["pb2"].BatchGetProductsRequest(product_ids=sorted(ids)), timeout=10
+    )
+    return {p.product_id: p for p in response.products}
+
+
+async def time_turns(stub, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds to the first delta and to the end of a four-expert turn."""
+    from thefirsttake.expert.v1 import expert_pb2
+
+    prompts = [
+        "내일 소개팅 가는데 입을 옷 추천해줘",
+        "면접 복장 추천해 주세요",
+        "여름 여행 코디 알려줘",
+        "가을 웜톤 데일리룩",
+        "키 165 남자 출근룩",
+    ]
+    first, total = [], []
+    for i in range(runs):
+        request = expert_pb2.ConsultRequest(
+            room_id=f"eval-time-{uuid.uuid4().hex[:8]}", user_input=prompts[i % len(prompts)]
+        )
+        started = time.perf_counter()
+        first_delta = None
+        async for event in stub.Consult(request, timeout=60):
+            if first_delta is None and event.HasField("delta"):
+                first_delta = time.perf_counter() - started
+        total.append(time.perf_counter() - started)
+        first.append(first_delta or float("nan"))
+    return first, total
+
+
+async def start_expert_service(product_addr: str, delay: float, prefix: str):
+    from expert_service.server import open_panel
+    from expert_service.servicer import ExpertServicer
+    from expert_service.settings import ExpertSettings
+    from tftkit.grpc_server import GrpcServer
+    from tftkit.testing import TEST_REDIS_URL
+    from thefirsttake.expert.v1 import expert_pb2_grpc
+
+    settings = ExpertSettings(
+        redis_url=os.environ.get("EXPERT_REDIS_URL", TEST_REDIS_URL),
+        product_service_addr=product_addr,
+        port=0,
+        llm_provider="offline",
+        offline_delta_delay_seconds=delay,
+        redis_key_prefix=prefix,
+    )
+    panel_cm = open_panel(settings)
+    panel = await panel_cm.__aenter__()
+    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5)
+    server.add(
+        expert_pb2_grpc.add_ExpertServiceServicer_to_server,
+        ExpertServicer(panel),
+        "thefirsttake.expert.v1.ExpertService",
+    )
+    await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
+
+    async def stop() -> None:
+        await channel.close()
+        await server.stop()
+        await panel_cm.__aexit__(None, None, None)
+
+    return expert_pb2_grpc.ExpertServiceStub(channel), stop
+
+
+async def clean_redis(prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    from tftkit.testing import TEST_REDIS_URL
+
+    client = Redis.from_url(os.environ.get("EXPERT_REDIS_URL", TEST_REDIS_URL))
+    keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--product-addr", default="", help="a running product-service")
+    parser.add_argument(
+        "--start-product-service",
+        action="store_true",
+        help="start product-service on a scratch database (needs PostgreSQL)",
+    )
+    parser.add_argument("--timing-runs", type=int, default=10)
+    parser.add_argument("--verbose", action="store_true", help="print failing answers")
+    args = parser.parse_args()
+
+    media = Path(tempfile.mkdtemp(prefix="expert-eval-"))
+    os.environ["OBJECT_STORE_DIR"] = str(media)
+    os.environ["MEDIA_BASE_URL"] = "http://127.0.0.1:8000/media"
+    for name, rgb in PHOTOS.items():
+        (media / "uploads").mkdir(exist_ok=True)
+        (media / "uploads" / f"{name}.jpg").write_bytes(make_photo(rgb))
+
+    stop_product = None
+    if args.product_addr:
+        address, source = args.product_addr, f"product-service at {args.product_addr}"
+    elif args.start_product_service:
+        from eval_product_service import start_product_service
+
+        address, stop_product = await start_product_service()
+        source = "product-service started on a scratch database (seeded demo catalog)"
+    else:
+        from expert_test_catalog import start_catalog_server
+
+        server, address, _ = await start_catalog_server()
+        source = "the fixture catalog of the expert tests (62 products)"
+
+        async def stop_product() -> None:
+            await server.stop(None)
+
+    prefix = f"experteval-{uuid.uuid4().hex[:8]}"
+    stub, stop_expert = await start_expert_service(address, 0.0, prefix)
+    handle = await load_catalog(address)
+    scores: dict[str, list[bool]] = defaultdict(list)
+    failures: list[str] = []
+    try:
+        for scenario in SCENARIOS:
+            url = (
+                f"http://127.0.0.1:8000/media/uploads/{scenario.photo}.jpg"
+                if scenario.photo
+                else ""
+            )
+            turns = await run_turns(stub, scenario, url)
+            ids = {
+                e.completed.products[i].product_id
+                for t in turns
+                for e in t
+                if e.HasField("completed")
+                for i in range(len(e.completed.products))
+            }
+            catalog = await fetch_products(handle, ids) if ids else {}
+            for name, ok in check(scenario, turns, catalog).items():
+                if ok is None:
+                    continue
+                scores[name].append(ok)
+                if not ok:
+                    failures.append(f"{scenario.name}: {name}")
+                    if args.verbose:
+                        for agent, answer in answers_of(turns[-1]).items():
+                            print(f"  [{scenario.name}] {agent}: {answer.message[:300]}")
+        await stop_expert()
+        stub, stop_expert = await start_expert_service(address, 0.015, prefix)
+        first, total = await time_turns(stub, args.timing_runs)
+        stub0, stop0 = await start_expert_service(address, 0.0, prefix)
+        first0, total0 = await time_turns(stub0, args.timing_runs)
+        await stop0()
+    finally:
+        await stop_expert()
+        await handle["channel"].close()
+        if stop_product:
+            await stop_product()
+        await clean_redis(prefix)
+
+    print(f"catalog: {source}")
+    print(f"scenarios: {len(SCENARIOS)} ({sum(len(s.turns) for s in SCENARIOS)} turns)")
+    passed = sum(sum(v) for v in scores.values())
+    checked = sum(len(v) for v in scores.values())
+    for name, values in sorted(scores.items()):
+        share = 100 * sum(values) / len(values)
+        print(f"  {name:34s} {sum(values):3d}/{len(values):3d}  {share:6.1f} %")
+    print(f"  {'OVERALL':34s} {passed:3d}/{checked:3d}  {100 * passed / checked:6.1f} %")
+    for line in failures:
+        print(f"  FAILED {line}")
+
+    def ms(values: list[float]) -> str:
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return f"median {1000 * statistics.median(values):.0f} ms, p95 {1000 * p95:.0f} ms"
+
+    print(f"timing over {args.timing_runs} four-expert turns (offline engine, gRPC in-process):")
+    print(
+        f"  streamed as shipped (15 ms between deltas): first content {ms(first)}, "
+        f"final {ms(total)}"
+    )
+    print(
+        f"  engine only (no pause between deltas):      first content {ms(first0)}, "
+        f"final {ms(total0)}"
+    )
+    return 0 if passed / checked >= 0.95 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
