@@ -32,6 +32,7 @@ _NEGATION = (
     "노노",
 )
 _HEIGHT = re.compile(r"(?:키\s*(?:가|는)?\s*)?(1[3-9]\d|2[0-2]\d)\s*(?:cm|센치|센티|㎝)?", re.I)
+_TONE_WORDS = re.compile(r"(봄|여름|가을|겨울)\s*(웜|쿨|라이트|브라이트|뮤트|딥)")
 _BUDGET = re.compile(r"(\d+(?:\.\d+)?)\s*(만\s*원|만원|만|천\s*원|천원|원)")
 
 
@@ -192,7 +193,8 @@ def read_brief(*, text: str, kb: KnowledgeBase, today: date | None = None) -> Br
     """The brief one message states (profile facts are merged separately)."""
     liked, disliked = _colours(text)
     items, excluded, categories = _items(text)
-    season, said = _season(text, today or date.today())
+    # "봄 웜톤" names a personal colour, not the season of the outing.
+    season, said = _season(_TONE_WORDS.sub(" ", text), today or date.today())
     # "장례식 말고 출근룩" is about the office, not a funeral.
     occasion = kb.match_keywords("occasion", _positive_text(text))
     body = kb.match_keywords("body_type", text)

@@ -65,6 +65,11 @@ class KnowledgeBase:
         return [doc for _, _, doc in scored]
 
 
+def short_title(doc: Document) -> str:
+    """The title as said in a sentence: '상견례 / 어른 뵙는 자리' -> '상견례'."""
+    return doc.title.split(" / ")[0]
+
+
 def parse_document(text: str, *, source: str) -> Document:
     """One Markdown file with front matter between `---` lines."""
     if not text.startswith("---"):

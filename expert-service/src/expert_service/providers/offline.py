@@ -17,6 +17,7 @@ from expert_service.compose import (
     passages_of,
     product_lines,
 )
+from expert_service.knowledge.store import short_title
 from expert_service.providers.base import ExpertContext, ProductChoice, ProviderEvent, TextDelta
 from expert_service.vocabulary import CATEGORY_KO, josa
 
@@ -29,20 +30,33 @@ def _ack(c: ExpertContext, rng: random.Random) -> str:
     return rng.choice(
         [
             f"말씀하신 대로 {said} 다시 골랐어요.",
-            f"요청하신 대로 {said} 바꿔 봤어요.",
-            f"{said} 원하셔서 그에 맞춰 새로 추렸어요.",
+            f"요청대로 {said} 새로 추렸어요.",
+            f"이번에는 {said} 맞춰 봤어요.",
         ]
     )
 
 
-def _fit_effect(fit: str) -> str:
-    if any(w in fit for w in ("와이드", "오버", "루즈")):
-        return "여유 있게 떨어져 몸선을 편하게 감싸 줘요"
-    if any(w in fit for w in ("슬림", "스키니", "테이퍼드")):
-        return "라인이 정리돼 깔끔하고 길어 보여요"
-    if "스트레이트" in fit:
-        return "일자로 곧게 떨어져 다리가 길어 보여요"
-    return "몸에 붙지도 뜨지도 않아 단정한 인상을 줘요"
+_FIT_EFFECTS = {
+    ("TOP", "loose"): "어깨와 몸통에 여유가 있어 편안하고 요즘 분위기가 나요",
+    ("TOP", "slim"): "몸선을 따라 정리돼 단정하고 깔끔해 보여요",
+    ("TOP", "regular"): "몸에 붙지도 뜨지도 않아 단정한 인상을 줘요",
+    ("BOTTOM", "loose"): "통이 넉넉하게 떨어져 하체 라인을 자연스럽게 덮어 줘요",
+    ("BOTTOM", "slim"): "다리 라인을 정리해 길고 가벼워 보여요",
+    ("BOTTOM", "straight"): "일자로 곧게 떨어져 다리가 길어 보여요",
+    ("BOTTOM", "regular"): "과하지 않은 통이라 어떤 상의와도 균형이 맞아요",
+}
+
+
+def _fit_effect(main: str, fit: str) -> str:
+    if any(w in fit for w in ("와이드", "오버", "루즈", "A라인", "플리츠")):
+        shape = "loose"
+    elif any(w in fit for w in ("슬림", "스키니", "테이퍼드", "H라인", "크롭")):
+        shape = "slim"
+    elif "스트레이트" in fit:
+        shape = "straight"
+    else:
+        shape = "regular"
+    return _FIT_EFFECTS.get((main, shape)) or _FIT_EFFECTS[(main, "regular")]
 
 
 def _budget(c: ExpertContext) -> str:
@@ -70,9 +84,8 @@ def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
     for piece in c.picks:
         if piece.fit and piece.main_category in ("TOP", "BOTTOM"):
             role = CATEGORY_KO[piece.main_category]
-            out.append(
-                f"{role}는 {piece.fit}{josa(piece.fit, '이라/라')} {_fit_effect(piece.fit)}."
-            )
+            effect = _fit_effect(piece.main_category, piece.fit)
+            out.append(f"{role}는 {piece.fit}{josa(piece.fit, '이라/라')} {effect}.")
     hits = passages_of(c, {"body_type", "fit"}) or passages_of(c, {"occasion"})
     used = " ".join(out)
     for hit in hits:
@@ -109,15 +122,16 @@ def _trend_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
         good = [p for p in c.picks if p.material and p.material in fabric.words("good_materials")]
         if good:
             m = good[0].material
-            out.append(f"{c.rules.season}에 제격인 {m} 소재{josa(m, '이라/라')} 계절감도 살아요.")
+            out.append(f"{c.rules.season}에 제격인 {m} 소재라 계절감도 살아요.")
     occasion = c.rules.occasion
     if occasion:
         out.append(
             rng.choice(
                 [
-                    f"다만 {occasion.title} 자리인 만큼 유행 요소는 한 가지만 넣어 "
+                    f"다만 {short_title(occasion)} 자리인 만큼 유행 요소는 한 가지만 넣어 "
                     "과하지 않게 잡았어요.",
-                    f"{occasion.title}에서는 트렌드를 한 스푼만 더하는 게 제일 세련돼 보여요.",
+                    f"{short_title(occasion)}에서는 트렌드를 한 스푼만 더하는 게 "
+                    "제일 세련돼 보여요.",
                 ]
             )
         )
@@ -150,7 +164,7 @@ def _colour_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
     occasion = c.rules.occasion
     if occasion and occasion.words("colours"):
         calm = ", ".join(occasion.words("colours")[:3])
-        out.append(f"{occasion.title}에는 {calm}처럼 차분한 색이 특히 잘 맞아요.")
+        out.append(f"{short_title(occasion)}에는 {calm}처럼 차분한 색이 특히 잘 맞아요.")
     for hit in passages_of(c, {"colour_rule"}):
         sentence = first_sentence(hit)
         if sentence not in " ".join(out):
@@ -174,7 +188,7 @@ def _coordinator_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
             ]
         ),
     ]
-    sources = []
+    by_owner: dict[str, list[str]] = {}
     for piece in c.picks:
         owner = next(
             (
@@ -185,9 +199,13 @@ def _coordinator_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
             None,
         )
         if owner:
-            sources.append(f"{CATEGORY_KO[piece.main_category]}는 {owner}")
-    if sources:
-        out.append(", ".join(sources) + "의 추천에서 가져왔어요.")
+            by_owner.setdefault(owner, []).append(CATEGORY_KO[piece.main_category])
+    if len(by_owner) == 1:
+        ((owner, pieces),) = by_owner.items()
+        out.append(f"{'·'.join(pieces)} 모두 {owner}의 제안이 가장 균형이 좋아 그대로 가져왔어요.")
+    elif by_owner:
+        parts = [f"{'·'.join(pieces)}는 {owner}" for owner, pieces in by_owner.items()]
+        out.append(", ".join(parts) + "의 추천에서 가져왔어요.")
     pair = colour_pair_reason(c.picks, random.Random(rng.random()))
     if pair:
         out.append(pair)
