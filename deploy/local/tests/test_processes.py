@@ -33,7 +33,7 @@ async def test_starts_a_grpc_child_waits_for_serving_and_stops_it_gracefully(tmp
         (child,) = group.children
         assert child.returncode is None
     # GrpcServer.run() turns SIGTERM into a graceful stop and a normal exit.
-    assert child.returncode == 0
+    assert child.returncode == 0 and not child.killed
     assert not await grpc_serving(f"127.0.0.1:{port}", deadline=1)
     assert f"serving health on {port}" in (tmp_path / "tiny.log").read_text()
 
@@ -82,6 +82,7 @@ async def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(tmp_path):
     await group.wait_healthy(within=10)
     await group.stop(grace=0.5)
     assert child.returncode == -signal.SIGKILL
+    assert child.killed
 
 
 async def test_never_healthy_times_out_and_death_while_running_is_seen(tmp_path, free_port):

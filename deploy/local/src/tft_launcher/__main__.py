@@ -153,7 +153,14 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
         group = Supervisor(
             env=env, log_dir=settings.log_dir, cwd=repo_root(), console=console, label_width=16
         )
-        cleanup.push_async_callback(group.stop, settings.stop_grace_seconds)
+
+        async def stop_services() -> None:
+            await group.stop(settings.stop_grace_seconds)
+            if killed := [c.name for c in group.children if c.killed]:
+                grace = settings.stop_grace_seconds
+                say(f"killed after {grace:.0f} s without stopping: {', '.join(killed)}")
+
+        cleanup.push_async_callback(stop_services)
         # The seed only concerns product-service: the others boot meanwhile (first run: the
         # seed draws thousands of images, and each service spends seconds on imports).
         seeding = [s for s in services if s.name == "product-service"]

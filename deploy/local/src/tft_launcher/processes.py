@@ -77,6 +77,8 @@ class Child:
         self.name = spec.name
         self.process = process
         self.log_path = log_path
+        # True when it ignored its stop signal for the whole grace period and was SIGKILLed.
+        self.killed = False
         self._pump: asyncio.Task[None] | None = None
 
     @property
@@ -103,6 +105,7 @@ class Child:
             try:
                 await asyncio.wait_for(self.process.wait(), grace)
             except TimeoutError:
+                self.killed = True
                 with contextlib.suppress(ProcessLookupError):
                     self.process.kill()
                 await asyncio.wait_for(self.process.wait(), 10)
