@@ -114,7 +114,7 @@ async def test_other_guest_sees_nothing_of_the_room(system):
             params={"user_input": "좀 더 캐주얼하게", "experts": "color_expert"},
         )
         assert status == 200
-        assert [e.event for e in events][0] == "connect"
+        assert events[0].event == "connect"
         assert [e.data["data"]["agent_id"] for e in events if e.event == "complete"] == [
             "color_expert"
         ]
