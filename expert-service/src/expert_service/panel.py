@@ -24,7 +24,7 @@ from expert_service.providers.base import (
     ProviderError,
     TextDelta,
 )
-from expert_service.selection import Pool, assign_picks, choose_outfit, gather_pool
+from expert_service.selection import Pool, assign_picks, choose_outfit, gather_pool, shortlist
 from expert_service.styling import Rules, allowed, rules_for
 
 log = logging.getLogger(__name__)
@@ -174,12 +174,20 @@ class Panel:
         return list(dict.fromkeys([*direct, *hits]))
 
     def _context(self, turn: Turn, expert: Expert, picks: list[Product]) -> ExpertContext:
+        ranked = shortlist(
+            pool=turn.pool,
+            brief=turn.brief,
+            rules=turn.rules,
+            angle=expert.agent_id,
+            seed=turn.seed,
+        )
         return ExpertContext(
             expert=expert,
             brief=turn.brief,
             rules=turn.rules,
             passages=turn.passages,
-            candidates=turn.pool.all(),
+            # What an LLM may cite: the engine's picks first, then the best of each category.
+            candidates=list({p.product_id: p for p in [*picks, *ranked]}.values()),
             picks=picks,
             missing=turn.pool.missing,
             history=turn.history,

@@ -125,6 +125,21 @@ def assign_picks(
     return picks
 
 
+def shortlist(
+    *, pool: Pool, brief: Brief, rules: Rules, angle: str, seed: str, per_category: int = 8
+) -> list[Product]:
+    """The best products of each category from one angle (the candidates an LLM sees)."""
+    out: list[Product] = []
+    for category in pool.categories:
+        ranked = sorted(
+            pool.by_category.get(category, []),
+            key=lambda p: score(p, brief=brief, rules=rules, angle=angle, seed=seed),
+            reverse=True,
+        )
+        out.extend(ranked[:per_category])
+    return out
+
+
 def choose_outfit(
     *, candidates: list[Product], brief: Brief, rules: Rules, seed: str
 ) -> list[Product]:

@@ -31,6 +31,10 @@ class ExpertSettings(ServiceSettings):
     openai_api_key: str = Field("", validation_alias="OPENAI_API_KEY")
     openai_model: str = Field("llama3.1", validation_alias="OPENAI_MODEL")
     max_output_tokens: int = 900
+    # SDK retries on connection errors, 429 and 5xx (each within the expert's time budget).
+    llm_max_retries: int = 1
+    # Offer the product tool to OpenAI-compatible servers (off for models without tool use).
+    openai_tools: bool = True
     # One expert's whole answer must arrive within this; a slow one fails alone.
     llm_timeout_seconds: float = 60.0
     product_timeout_seconds: float = 3.0
