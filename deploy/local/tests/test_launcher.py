@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tft_launcher import GRPC_FORK_FLAG, SET_GRPC_FORK_FLAG
 from tft_launcher.services import SERVICES
 
 GRPC_FAKE = """
@@ -35,7 +36,8 @@ async def check_database() -> None:
     (out / "seeded").write_text(" ".join(sorted(r["extname"] for r in exts)))
 
 if sys.argv[1:] == ["seed", "--if-empty"]:
-    (out / "seed.pid").write_text(str(os.getpid()))
+    (out / "seed.tmp").write_text(str(os.getpid()))
+    (out / "seed.tmp").replace(out / "seed.pid")
     asyncio.run(check_database())
     import time
     time.sleep(float(os.environ.get("FAKE_SEED_SECONDS", "0")))
@@ -45,7 +47,10 @@ if os.environ.get("FAKE_FAIL") == NAME:
     time.sleep(float(os.environ.get("FAKE_FAIL_AFTER", "0")))
     print(NAME + " exploded", flush=True)
     sys.exit(1)
-(out / (NAME + ".json")).write_text(json.dumps({{"pid": os.getpid(), "env": dict(os.environ)}}))
+# Atomic (temp + rename): a stop signal may arrive at any moment.
+tmp = out / (NAME + ".tmp")
+tmp.write_text(json.dumps({{"pid": os.getpid(), "env": dict(os.environ)}}))
+tmp.replace(out / (NAME + ".json"))
 from tftkit.grpc_server import GrpcServer
 
 async def serve() -> None:
@@ -62,7 +67,8 @@ from pathlib import Path
 
 out = Path(os.environ["OBJECT_STORE_DIR"])
 out.mkdir(parents=True, exist_ok=True)
-(out / "gateway.json").write_text(json.dumps({"pid": os.getpid(), "env": dict(os.environ)}))
+(out / "gateway.tmp").write_text(json.dumps({"pid": os.getpid(), "env": dict(os.environ)}))
+(out / "gateway.tmp").replace(out / "gateway.json")
 
 class Health(BaseHTTPRequestHandler):
     def do_GET(self):
@@ -87,9 +93,13 @@ def launcher_env(tmp_path, free_port) -> dict[str, str]:
             else GRPC_FAKE.format(name=service.name, prefix=service.prefix)
         )
         (package / "__main__.py").write_text(body)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TFT_", "AUTH_", "GATEWAY_"))}
+    # The launcher's own inputs only: nothing from the machine's environment may steer it.
+    prefixes = ("TFT_", "OBJECT_STORE_", "MEDIA_", "S3_", *(f"{s.prefix}_" for s in SERVICES))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.pop("POSTGRES_DSN", None)
     env.pop("REDIS_URL", None)
+    if SET_GRPC_FORK_FLAG:  # set in this test process by importing tft_launcher
+        env.pop(GRPC_FORK_FLAG, None)
     env.update(
         PYTHONPATH=str(fakes),
         TFT_STATE_DIR=str(tmp_path / "var"),
@@ -123,11 +133,11 @@ async def _read_until(process: asyncio.subprocess.Process, text: str, seen: list
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
         return False
     # A zombie (not yet reaped by its parent) is dead for our purposes.
-    return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    return "State:\tZ" not in status
 
 
 async def test_brings_everything_up_prints_the_url_and_stops_cleanly(launcher_env, tmp_path):
@@ -165,6 +175,7 @@ async def test_brings_everything_up_prints_the_url_and_stops_cleanly(launcher_en
         assert got["CHAT_POSTGRES_DSN"].endswith("/chat")
         assert got["PRODUCT_REDIS_URL"].endswith("/3")
         assert got["MEDIA_BASE_URL"] == f"http://127.0.0.1:{gateway_port}/media"
+        assert "GRPC_ENABLE_FORK_SUPPORT" not in got  # the launcher's own setting stays its own
     assert len(set(pids)) == len(SERVICES)
     assert not any(_alive(pid) for pid in pids)
     assert (

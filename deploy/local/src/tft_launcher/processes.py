@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from tft_launcher import GRPC_FORK_FLAG, SET_GRPC_FORK_FLAG
 from tft_launcher.health import Probe
 
 _PR_SET_PDEATHSIG = 1
@@ -153,9 +154,12 @@ async def spawn(
     """Starts `spec` with `env` + `spec.env`; its output goes to `<log_dir>/<name>.log`."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{spec.name}.log"
+    child_env = {**env, **spec.env}
+    if SET_GRPC_FORK_FLAG and GRPC_FORK_FLAG not in spec.env:
+        child_env.pop(GRPC_FORK_FLAG, None)
     process = await asyncio.create_subprocess_exec(
         *spec.argv,
-        env={**env, **spec.env},
+        env=child_env,
         cwd=cwd,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
