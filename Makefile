@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format
+.PHONY: help install protos run test lint format bench-stream
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,3 +30,6 @@ lint: ## ruff check + format check
 format: ## ruff fix + format
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+bench-stream: ## SSE latency under load against a running system (make run in another terminal)
+	$(RUN) python bench/bench_stream.py $(ARGS)

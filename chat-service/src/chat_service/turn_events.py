@@ -69,7 +69,7 @@ class TurnEventLog:
         return [chat_pb2.TurnEvent.FromString(base64.b64decode(f[_FIELD])) for _, f in entries]
 
     async def follow(
-        self, turn_id: uuid.UUID, *, after: str = _START, block_ms: int = 5000
+        self, turn_id: uuid.UUID, *, after: str = _START, block_ms: int = 2000
     ) -> AsyncIterator[chat_pb2.TurnEvent]:
         """Yields the events after `after` as they come, until the turn's last event."""
         key = self._key(turn_id)

@@ -34,10 +34,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class _KnownHarmlessDetach(logging.Filter):
+    """Drops OpenTelemetry's "Failed to detach context" on cancelled gRPC streams.
+
+    The grpc.aio server instrumentation leaves its span context when the stream's generator
+    is closed from another context (open-telemetry/opentelemetry-python-contrib#2357); the
+    span still ends, only an ERROR with a traceback is logged on every client disconnect.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "opentelemetry.context" and "detach" in record.getMessage())
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Sends every log record of the process to stderr as JSON."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
+    handler.addFilter(_KnownHarmlessDetach())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
