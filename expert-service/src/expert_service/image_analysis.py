@@ -8,6 +8,7 @@ from PIL import Image
 
 # Reference RGB of each canonical colour, for naming a dominant colour.
 _REFERENCE: dict[str, tuple[int, int, int]] = {
+    "카멜": (193, 154, 107),  # reads as 베이지 in the catalog's words (see _ALIASES)
     "블랙": (25, 25, 25),
     "화이트": (240, 240, 236),
     "아이보리": (236, 228, 205),
@@ -25,7 +26,7 @@ _REFERENCE: dict[str, tuple[int, int, int]] = {
     "버건디": (110, 25, 45),
     "핑크": (235, 160, 180),
     "옐로우": (235, 205, 60),
-    "오렌지": (230, 120, 40),
+    "오렌지": (235, 110, 30),
     "퍼플": (120, 70, 160),
 }
 
@@ -45,13 +46,19 @@ class ImageFacts:
         return f"사진의 주요 색은 {names}이고, 전체적으로 {tone} 톤이에요."
 
 
+_ALIASES = {"카멜": "베이지"}
+
+
 def _nearest(rgb: np.ndarray) -> str:
     best, best_distance = "그레이", float("inf")
     for name, ref in _REFERENCE.items():
-        distance = float(np.sum((rgb - np.array(ref, dtype=float)) ** 2))
+        # "Redmean" weighting: closer to perceived difference than plain RGB distance.
+        r_mean = (rgb[0] + ref[0]) / 2
+        dr, dg, db = rgb - np.array(ref, dtype=float)
+        distance = (2 + r_mean / 256) * dr**2 + 4 * dg**2 + (2 + (255 - r_mean) / 256) * db**2
         if distance < best_distance:
-            best, best_distance = name, distance
-    return best
+            best, best_distance = name, float(distance)
+    return _ALIASES.get(best, best)
 
 
 def analyse_image(data: bytes) -> ImageFacts:
@@ -63,18 +70,31 @@ def analyse_image(data: bytes) -> ImageFacts:
     except Exception as error:  # Pillow raises many types for bad input
         raise ValueError("unreadable image") from error
     image.thumbnail((96, 96))
-    pixels = np.asarray(image, dtype=float).reshape(-1, 3)
-    quantised = image.quantize(colors=6, method=Image.Quantize.MEDIANCUT)
+    grid = np.asarray(image, dtype=float)
+    # A photo of a person or a garment has its subject in the middle and a backdrop at the
+    # edges: colours close to the border's median are backdrop, not clothes.
+    border = np.concatenate([grid[0], grid[-1], grid[:, 0], grid[:, -1]])
+    backdrop = np.median(border, axis=0)
+    uniform_backdrop = float(np.mean(np.abs(border - backdrop))) < 20
+    h, w = grid.shape[:2]
+    centre = Image.fromarray(grid[h // 8 : h - h // 10, w // 6 : w - w // 6].astype(np.uint8))
+    pixels = grid.reshape(-1, 3)
+    quantised = centre.quantize(colors=6, method=Image.Quantize.MEDIANCUT)
     palette = np.array(quantised.getpalette()[: 6 * 3], dtype=float).reshape(-1, 3)
     counts = np.bincount(np.asarray(quantised).ravel(), minlength=len(palette))
     order = np.argsort(counts)[::-1]
     colours: list[str] = []
+    backdrop_colours: list[str] = []
     for index in order:
         if counts[index] / counts.sum() < 0.06:
             break
         name = _nearest(palette[index])
-        if name not in colours:
-            colours.append(name)
+        near_backdrop = float(np.sum((palette[index] - backdrop) ** 2)) < 30**2
+        target = backdrop_colours if uniform_backdrop and near_backdrop else colours
+        if name not in target:
+            target.append(name)
+    # A subject the colour of its backdrop (all dark, all white) is still that colour.
+    colours = colours or backdrop_colours
     luminance = float(np.mean(pixels @ np.array([0.299, 0.587, 0.114])))
     brightness = "밝은" if luminance > 160 else "어두운" if luminance < 90 else "중간"
     # Warmth over saturated pixels only: greys say nothing about warm or cool.

