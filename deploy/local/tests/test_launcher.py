@@ -217,3 +217,28 @@ async def test_a_service_dying_during_a_long_seed_is_reported_without_waiting(
     assert "auth-service exited with code 1 during startup" in output
     seed_pid = int((tmp_path / "var" / "objects" / "seed.pid").read_text())
     assert not _alive(seed_pid), "the seed was left running"
+
+
+async def test_given_stores_that_do_not_answer_are_named_without_their_password(
+    launcher_env, free_port
+):
+    closed = free_port()
+    env = {
+        **launcher_env,
+        "POSTGRES_DSN": f"postgresql://postgres:hunter2secret@127.0.0.1:{closed}/postgres",
+        "REDIS_URL": f"redis://:hunter2secret@127.0.0.1:{closed}/0",
+    }
+    launcher = await _launch(env)
+    assert launcher.stdout is not None
+    output = (await asyncio.wait_for(launcher.stdout.read(), 60)).decode()
+    assert await asyncio.wait_for(launcher.wait(), 30) == 1, output
+    assert f"REDIS_URL (127.0.0.1:{closed}) does not answer" in output
+    assert "hunter2secret" not in output
+    assert "embedded" not in output  # given stores are used, nothing embedded is started
+
+    del env["REDIS_URL"]  # an embedded Redis this time: only PostgreSQL is unreachable
+    launcher = await _launch(env)
+    output = (await asyncio.wait_for(launcher.stdout.read(), 60)).decode()
+    assert await asyncio.wait_for(launcher.wait(), 30) == 1, output
+    assert f"cannot prepare the databases on 127.0.0.1:{closed}" in output
+    assert "hunter2secret" not in output

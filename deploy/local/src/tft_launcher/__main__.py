@@ -1,9 +1,10 @@
 """`python -m tft_launcher` (behind `make run`): stores, databases, seed, six services, ready.
 
 Order: secrets → PostgreSQL (embedded unless POSTGRES_DSN) and Redis (embedded unless
-REDIS_URL), started together → databases auth/chat/product → catalog seed → the six services
-together → wait for every health check → "ready". Ctrl-C/SIGTERM stops the services first, then
-the stores. A child that dies stops everything with a message naming it and its log.
+REDIS_URL), started together → databases auth/chat/product → five services start while the
+catalog seeds → product-service → wait for every health check → "ready". Ctrl-C/SIGTERM stops
+the services first, then the stores. A child that dies stops everything, with a message naming
+it and its log.
 """
 
 import asyncio
@@ -16,14 +17,24 @@ import sys
 import time
 from collections.abc import Awaitable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import asyncpg
+import redis.asyncio as redis
+from pydantic import ValidationError
 
 from tft_launcher.embedded_postgres import EmbeddedPostgres
 from tft_launcher.embedded_redis import EmbeddedRedis
 from tft_launcher.processes import ChildExited, StartupError, Supervisor, run_to_completion
 from tft_launcher.secrets import load_or_create_secrets
-from tft_launcher.services import DATABASES, GATEWAY, by_names, service_env, service_specs
+from tft_launcher.services import (
+    DATABASES,
+    GATEWAY,
+    Service,
+    by_names,
+    service_env,
+    service_specs,
+)
 from tft_launcher.services import seed_spec as product_seed_spec
 from tft_launcher.settings import LauncherSettings, repo_root
 from tftkit.postgres import ensure_database, with_database
@@ -102,89 +113,141 @@ def check_importable(modules: list[str]) -> None:
         )
 
 
+async def all_or_nothing(*steps: Awaitable[T]) -> list[T]:
+    """Runs steps concurrently; when one fails the others are cancelled, then it is raised."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def check_redis(url: str) -> None:
+    client = redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        await client.ping()
+    except (OSError, redis.RedisError) as error:
+        where = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        raise StartupError(f"REDIS_URL ({where}) does not answer: {error}") from error
+    finally:
+        await client.aclose()
+
+
+async def start_stores(
+    settings: LauncherSettings,
+    secrets: dict[str, str],
+    cleanup: contextlib.AsyncExitStack,
+    stopping: asyncio.Event,
+) -> tuple[str, str]:
+    """The server DSN and Redis URL: the given ones, or embedded servers' (stopped on exit)."""
+    server_dsn, redis_url = settings.postgres_dsn, settings.redis_url
+    steps: list[Awaitable[str | None]] = []
+    pg: EmbeddedPostgres | None = None
+    rd: EmbeddedRedis | None = None
+    if not server_dsn:
+        pg = EmbeddedPostgres(
+            settings.state_dir / "postgres",
+            port=settings.embedded_postgres_port,
+            password=secrets["TFT_EMBEDDED_POSTGRES_PASSWORD"],
+            log_dir=settings.log_dir,
+            os_user=settings.postgres_os_user,
+        )
+        cleanup.push_async_callback(pg.stop)
+        steps.append(pg.start(within=settings.store_start_timeout_seconds))
+    if not redis_url:
+        rd = EmbeddedRedis(
+            settings.state_dir / "redis",
+            port=settings.embedded_redis_port,
+            password=secrets["TFT_EMBEDDED_REDIS_PASSWORD"],
+            log_dir=settings.log_dir,
+        )
+        cleanup.push_async_callback(rd.stop)
+        steps.append(rd.start(within=settings.store_start_timeout_seconds))
+    else:
+        steps.append(check_redis(redis_url))
+    results = iter(await until_stopped(stopping, all_or_nothing(*steps)))
+    if pg is not None:
+        server_dsn = str(next(results))
+        say(f"embedded PostgreSQL 18 on 127.0.0.1:{pg.port} (data in {pg.data_dir})")
+    if rd is not None:
+        redis_url = str(next(results))
+        say(f"embedded Redis (Valkey) on 127.0.0.1:{rd.port} (data in {rd.data_dir})")
+    try:
+        await until_stopped(stopping, prepare_databases(server_dsn))
+    except (OSError, asyncpg.PostgresError) as error:
+        where = urlsplit(server_dsn).netloc.rsplit("@", 1)[-1]
+        raise StartupError(f"cannot prepare the databases on {where}: {error}") from error
+    return server_dsn, redis_url
+
+
+async def start_services(
+    settings: LauncherSettings,
+    services: list[Service],
+    env: dict[str, str],
+    cleanup: contextlib.AsyncExitStack,
+    stopping: asyncio.Event,
+) -> Supervisor:
+    """Starts the services (the others boot while the catalog seeds) and waits for health."""
+    console = sys.stdout if settings.log_to_console else None
+    group = Supervisor(
+        env=env, log_dir=settings.log_dir, cwd=repo_root(), console=console, label_width=16
+    )
+
+    async def stop_services() -> None:
+        await group.stop(settings.stop_grace_seconds)
+        if killed := [c.name for c in group.children if c.killed]:
+            grace = settings.stop_grace_seconds
+            say(f"killed after {grace:.0f} s without stopping: {', '.join(killed)}")
+
+    cleanup.push_async_callback(stop_services)
+    # The seed only concerns product-service: the others boot meanwhile (on a first run the
+    # seed draws thousands of images; every service spends seconds on its imports).
+    seeding = [s for s in services if s.name == "product-service"]
+    await group.start(service_specs([s for s in services if s not in seeding], env))
+    if seeding:
+        say("seeding the demo catalog if empty (log: product-seed.log)")
+        seed = run_to_completion(
+            product_seed_spec(),
+            env=env,
+            log_dir=settings.log_dir,
+            within=settings.seed_timeout_seconds,
+            cwd=repo_root(),
+        )
+        await until_stopped(stopping, watching(group, seed))
+        await group.start(service_specs(seeding, env))
+    say(f"started {', '.join(c.name for c in group.children)}; waiting for health")
+    healthy = group.wait_healthy(
+        within=settings.startup_timeout_seconds,
+        on_healthy=lambda child: say(f"{child.name} is healthy"),
+    )
+    await until_stopped(stopping, healthy)
+    return group
+
+
 async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
-    started = _T0
+    """Brings everything up, reports ready, runs until stopped; raises on any failure."""
     services = by_names(settings.selected())
     check_importable([s.module for s in services])
-    state = settings.state_dir
-    state.mkdir(parents=True, exist_ok=True)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
     secrets = load_or_create_secrets(settings.secrets_file)
-    say(f"state in {state}; logs in {settings.log_dir}/<name>.log")
+    say(f"state in {settings.state_dir}; logs in {settings.log_dir}/<name>.log")
 
     async with contextlib.AsyncExitStack() as cleanup:
-        server_dsn, redis_url = settings.postgres_dsn, settings.redis_url
-        pg = rd = None
-        if not server_dsn:
-            pg = EmbeddedPostgres(
-                state / "postgres",
-                port=settings.embedded_postgres_port,
-                password=secrets["TFT_EMBEDDED_POSTGRES_PASSWORD"],
-                log_dir=settings.log_dir,
-                os_user=settings.postgres_os_user,
-            )
-            cleanup.push_async_callback(pg.stop)
-        if not redis_url:
-            rd = EmbeddedRedis(
-                state / "redis",
-                port=settings.embedded_redis_port,
-                password=secrets["TFT_EMBEDDED_REDIS_PASSWORD"],
-                log_dir=settings.log_dir,
-            )
-            cleanup.push_async_callback(rd.stop)
-        timeout = settings.store_start_timeout_seconds
-        starts = [s.start(within=timeout) for s in (pg, rd) if s is not None]
-        results = iter(await until_stopped(stopping, asyncio.gather(*starts)))
-        if pg is not None:
-            server_dsn = next(results)
-            say(f"embedded PostgreSQL on 127.0.0.1:{pg.port} (data in {pg.data_dir})")
-        if rd is not None:
-            redis_url = next(results)
-            say(f"embedded Redis (Valkey) on 127.0.0.1:{rd.port} (data in {rd.data_dir})")
-        await until_stopped(stopping, prepare_databases(server_dsn))
-
+        server_dsn, redis_url = await start_stores(settings, secrets, cleanup, stopping)
         env = service_env(
             server_dsn=server_dsn,
             redis_url=redis_url,
-            state_dir=state,
+            state_dir=settings.state_dir,
             secrets=secrets,
             environ=dict(os.environ),
         )
-        console = sys.stdout if settings.log_to_console else None
-        group = Supervisor(
-            env=env, log_dir=settings.log_dir, cwd=repo_root(), console=console, label_width=16
-        )
+        group = await start_services(settings, services, env, cleanup, stopping)
 
-        async def stop_services() -> None:
-            await group.stop(settings.stop_grace_seconds)
-            if killed := [c.name for c in group.children if c.killed]:
-                grace = settings.stop_grace_seconds
-                say(f"killed after {grace:.0f} s without stopping: {', '.join(killed)}")
-
-        cleanup.push_async_callback(stop_services)
-        # The seed only concerns product-service: the others boot meanwhile (first run: the
-        # seed draws thousands of images, and each service spends seconds on imports).
-        seeding = [s for s in services if s.name == "product-service"]
-        await group.start(service_specs([s for s in services if s not in seeding], env))
-        if seeding:
-            say("seeding the demo catalog if empty (log: product-seed.log)")
-            seed = run_to_completion(
-                product_seed_spec(),
-                env=env,
-                log_dir=settings.log_dir,
-                within=settings.seed_timeout_seconds,
-                cwd=repo_root(),
-            )
-            await until_stopped(stopping, watching(group, seed))
-            await group.start(service_specs(seeding, env))
-        say(f"started {', '.join(c.name for c in group.children)}; waiting for health")
-        healthy = group.wait_healthy(
-            within=settings.startup_timeout_seconds,
-            on_healthy=lambda child: say(f"{child.name} is healthy"),
-        )
-        await until_stopped(stopping, healthy)
-
-        elapsed = time.monotonic() - started
-        if any(s is GATEWAY for s in services):
+        elapsed = time.monotonic() - _T0
+        if GATEWAY in services:
             url = f"http://127.0.0.1:{GATEWAY.port_in(env)}"
             say(f"TheFirstTake is ready at {url} ({elapsed:.1f} s)")
         else:
@@ -196,13 +259,16 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
             say("stopping")
             return 0
         raise ChildExited(dead, when="while running")
-    return 0  # pragma: no cover - the block above always returns or raises
 
 
 def main() -> int:
     # Libraries' own INFO lines (httpx logs every health probe) would drown the launcher's.
     logging.basicConfig(level=logging.WARNING, format="[launcher] %(name)s: %(message)s")
-    settings = LauncherSettings()
+    try:
+        settings = LauncherSettings()
+    except ValidationError as error:
+        say(f"error: invalid launcher settings (TFT_*, POSTGRES_DSN, REDIS_URL):\n{error}")
+        return 2
 
     async def run() -> int:
         stopping = asyncio.Event()
