@@ -4,6 +4,7 @@ import grpc
 import pytest
 import pytest_asyncio
 
+from product_service.search import ProductSearch
 from product_service.server import SERVICE_NAME
 from product_service.servicer import ProductServicer
 from tftkit.grpc_server import GrpcServer
@@ -13,7 +14,8 @@ from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 @pytest_asyncio.fixture
 async def stub(pool, cache, understanding):
     server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0)
-    servicer = ProductServicer(pool=pool, cache=cache, understanding=understanding)
+    search = ProductSearch(pool=pool, understanding=understanding)
+    servicer = ProductServicer(pool=pool, cache=cache, search=search)
     server.add(product_pb2_grpc.add_ProductServiceServicer_to_server, servicer, SERVICE_NAME)
     await server.start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:

@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 from product_service.cache import ProductCache
+from product_service.catalog import count_products
 from product_service.demo_catalog import seed_demo_catalog
 from product_service.importer import import_catalog
 from product_service.lexicon import Lexicon
+from product_service.morphology import load_kiwi
+from product_service.query_understanding import Tokenizer
 from product_service.server import MIGRATIONS, serve
 from product_service.settings import ProductSettings
 from tftkit.logging import configure_logging
@@ -31,12 +34,24 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _index_tokenizers(settings: ProductSettings) -> tuple[Tokenizer, ...]:
+    """Kiwi for the documents' morphemes when enabled and loadable."""
+    if not settings.use_kiwi:
+        return ()
+    kiwi = load_kiwi(user_words=Lexicon().surface_words())
+    return (kiwi,) if kiwi else ()
+
+
 async def _seed(settings: ProductSettings, args: argparse.Namespace) -> int:
     async with (
         connect_pool(settings.postgres_dsn) as pool,
         connect_redis(settings.redis_url) as redis,
     ):
         await apply_migrations(pool, MIGRATIONS)
+        if args.if_empty and await count_products(pool):
+            # Checked here too, so a skipped seed does not pay for loading kiwi.
+            print(json.dumps({"skipped": True}))
+            return 0
         result = await seed_demo_catalog(
             pool=pool,
             cache=ProductCache(redis=redis, ttl_seconds=settings.cache_ttl_seconds),
@@ -44,6 +59,7 @@ async def _seed(settings: ProductSettings, args: argparse.Namespace) -> int:
             count=args.count or settings.seed_count,
             seed=settings.seed_random if args.seed is None else args.seed,
             if_empty=args.if_empty,
+            tokenizers=_index_tokenizers(settings),
             image_workers=settings.image_workers,
         )
     report = (
@@ -77,6 +93,7 @@ async def _import(settings: ProductSettings, args: argparse.Namespace) -> int:
             store=build_object_store(ObjectStoreSettings()),
             lines=text.split("\n"),
             lexicon=Lexicon(),
+            tokenizers=_index_tokenizers(settings),
             image_workers=settings.image_workers,
         )
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

