@@ -77,7 +77,11 @@ def load_embedder() -> Embedder:
 
 
 def passage_text(product: Product) -> str:
-    """What a product is, in the words a person would search with."""
+    """What a product is, in the words a person would search with.
+
+    Short on purpose: the model's cost grows with the text, and the generated descriptions
+    repeat the attributes already named here.
+    """
     return " ".join(
         (
             product.product_name,
@@ -85,7 +89,6 @@ def passage_text(product: Product) -> str:
             " ".join(product.seasons),
             " ".join(product.style_tags),
             " ".join(product.tpo_tags),
-            product.comprehensive_description[:300],
         )
     )
 
