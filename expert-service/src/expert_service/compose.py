@@ -98,7 +98,7 @@ def look_line(products: list[Product], rng: random.Random) -> str:
 
 def first_sentence(passage: Passage) -> str:
     """The first sentence of a knowledge passage."""
-    match = re.match(r"(.+?[.!?요다])(\s|$)", passage.text)
+    match = re.match(r"(.+?[.!?])(\s|$)", passage.text)
     return (match.group(1) if match else passage.text).strip()
 
 
@@ -142,7 +142,8 @@ def colour_pair_reason(products: list[Product], rng: random.Random) -> str:
     if a in NEUTRALS and b in NEUTRALS:
         return rng.choice(
             [
-                f"{a}{josa(a, '과/와')} {b}는 둘 다 뉴트럴이라 실패가 없는 조합이에요.",
+                f"{a}{josa(a, '과/와')} {b}{josa(b, '은/는')} "
+                "둘 다 뉴트럴이라 실패가 없는 조합이에요.",
                 f"{a}·{b}처럼 뉴트럴끼리 맞추면 차분하면서도 정돈돼 보여요.",
             ]
         )

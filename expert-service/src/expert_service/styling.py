@@ -69,7 +69,11 @@ def rules_for(*, brief: Brief, kb: KnowledgeBase) -> Rules:
     """The occasion, body, tone and trend documents for the brief (any may be absent)."""
     season = brief.season or default_season()
     occasion = kb.get(brief.occasion) if brief.occasion else None
-    trend = next((d for d in kb.of_kind("trend") if season in d.words("seasons")), None)
+    trends = kb.of_kind("trend")
+    # An occasion with its own trend note (운동, 장례식) beats the season's general one.
+    trend = next((d for d in trends if brief.occasion in d.words("occasion_ids")), None) or next(
+        (d for d in trends if season in d.words("seasons")), None
+    )
     fabric = next((d for d in kb.of_kind("fabric") if season in d.words("seasons")), None)
     formality = int(occasion.meta.get("formality", 1)) if occasion else 1
     body_id = brief.body_type or _height_body(brief)
@@ -138,6 +142,10 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
         avoid = set(rules.occasion.words("avoid_colours"))
         if "WOMEN" in (product.gender, brief.gender):
             avoid |= set(rules.occasion.words("avoid_colours_women"))
+        if product.pattern in rules.occasion.words("avoid_patterns"):
+            return False
+        if product.material in rules.occasion.words("avoid_materials"):
+            return False
         only = set(rules.occasion.words("only_colours"))
         if colour in avoid or (only and colour not in only):
             return False

@@ -102,7 +102,11 @@ def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
 def _trend_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
     out = [_ack(c, rng)]
     trend, fabric = c.rules.trend, c.rules.fabric
-    if trend and trend.words("keywords"):
+    occasion_note = bool(trend and trend.words("occasion_ids"))
+    if occasion_note:
+        # This occasion has its own trend note (운동, 조문): its words, not the season's.
+        out += [first_sentence(p) for p in trend.passages[:2]]
+    elif trend and trend.words("keywords"):
         words = ", ".join(trend.words("keywords")[:3])
         out.append(
             rng.choice(
@@ -113,7 +117,7 @@ def _trend_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
                 ]
             )
         )
-    if trend and trend.passages:
+    if trend and trend.passages and not occasion_note:
         out.append(first_sentence(trend.passages[-1]))
     tags = list(dict.fromkeys(t for p in c.picks for t in p.style_tags))[:3]
     if tags:
@@ -124,7 +128,7 @@ def _trend_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
             m = good[0].material
             out.append(f"{c.rules.season}에 제격인 {m} 소재라 계절감도 살아요.")
     occasion = c.rules.occasion
-    if occasion:
+    if occasion and not occasion_note:
         out.append(
             rng.choice(
                 [
