@@ -149,7 +149,7 @@ def test_dockerfile_runs_the_service_as_non_root_with_a_healthcheck(name):
     assert f"uv sync --frozen --no-dev --package {name}" in text
     assert "bash protos/generate.sh" in text
     assert re.search(r"grpcio-tools>=[\d.]+,<1\.82", text)
-    assert re.search(r"^USER app$", text, re.M)
+    assert re.search(r"^USER 10001$", text, re.M)  # numeric: runAsNonRoot can check it
     assert f"{prefix}_HOST=0.0.0.0" in text
     exposed = re.search(r"^EXPOSE (.+)$", text, re.M).group(1).split()
     assert str(port) in exposed and (metrics is None or str(metrics) in exposed)
