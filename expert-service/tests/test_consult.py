@@ -162,3 +162,14 @@ async def test_catalog_down_is_unavailable(expert_stub, catalog, room_id):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await consult(expert_stub, room_id, "데일리룩 추천")
     assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_a_failed_expert_becomes_an_expert_failed_event():
+    from expert_service.experts import TREND_EXPERT
+    from expert_service.panel import Failed
+    from expert_service.servicer import to_proto
+
+    event = to_proto(Failed(TREND_EXPERT, "트렌드 전문가: 잠시 후 다시 시도해 주세요."))
+    assert event.WhichOneof("event") == "failed"
+    assert event.failed.expert.agent_name == "트렌드 전문가"
+    assert event.failed.message.startswith("트렌드 전문가:")

@@ -92,7 +92,7 @@ def _height_body(brief: Brief) -> str | None:
     """A height alone says petite or tall (thresholds differ for men and women)."""
     if not brief.height_cm:
         return None
-    short, tall = (158, 170) if brief.gender == "WOMEN" else (170, 183)
+    short, tall = (160, 172) if brief.gender == "WOMEN" else (170, 183)
     if brief.height_cm < short:
         return "body-petite"
     if brief.height_cm >= tall:
