@@ -242,3 +242,25 @@ async def test_given_stores_that_do_not_answer_are_named_without_their_password(
     assert await asyncio.wait_for(launcher.wait(), 30) == 1, output
     assert f"cannot prepare the databases on 127.0.0.1:{closed}" in output
     assert "hunter2secret" not in output
+
+
+async def test_ctrl_c_during_the_seed_stops_the_seed_and_everything_started(launcher_env, tmp_path):
+    launcher = await _launch({**launcher_env, "FAKE_SEED_SECONDS": "300"})
+    seen: list[str] = []
+    await asyncio.wait_for(_read_until(launcher, "seeding the demo catalog", seen), 60)
+    objects = tmp_path / "var" / "objects"
+    others = {f"{s.name}.json" for s in SERVICES if s.name != "product-service"}
+    for _ in range(600):  # until the seed and the five others run (each records its pid)
+        if (objects / "seed.pid").is_file() and others <= {f.name for f in objects.iterdir()}:
+            break
+        await asyncio.sleep(0.1)
+    launcher.send_signal(signal.SIGINT)
+    rest = (await asyncio.wait_for(launcher.stdout.read(), 60)).decode()
+    output = "".join(seen) + rest
+    assert await asyncio.wait_for(launcher.wait(), 30) == 130, output
+    assert "stopped before everything was ready" in output
+    assert not _alive(int((objects / "seed.pid").read_text()))
+    started = [json.loads((objects / name).read_text())["pid"] for name in others]
+    assert not any(_alive(pid) for pid in started)
+    assert not (objects / "product-service.json").exists()  # it starts after the seed only
+    assert "database system is shut down" in (tmp_path / "var/logs/postgres.log").read_text()

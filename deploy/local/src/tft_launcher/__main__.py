@@ -215,6 +215,8 @@ async def start_services(
             log_dir=settings.log_dir,
             within=settings.seed_timeout_seconds,
             cwd=repo_root(),
+            # Its progress on the console too: a first seed draws images for a while.
+            prefix=f"{'product-seed':<16} | " if console else None,
         )
         await until_stopped(stopping, watching(group, seed))
         await group.start(service_specs(seeding, env))
