@@ -26,7 +26,8 @@ from tft_launcher.health import Probe
 
 _PR_SET_PDEATHSIG = 1
 # Looked up once here: between fork and exec (with other threads around) only the call is made.
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
+# Linux only; elsewhere children of a killed launcher must be stopped by hand.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 _COLOURS = ("36", "33", "35", "32", "34", "31", "96", "93")
 
 
@@ -67,7 +68,8 @@ class StartupTimeout(StartupError):
 
 def _set_parent_death_signal(sig: int) -> None:
     """Runs in the child between fork and exec: die with `sig` when the launcher dies."""
-    _prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
 
 
 class Child:
@@ -165,7 +167,7 @@ async def spawn(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=lambda: _set_parent_death_signal(spec.stop_signal),
+        preexec_fn=(lambda: _set_parent_death_signal(spec.stop_signal)) if _prctl else None,
     )
     child = Child(spec, process, log_path)
     assert process.stdout is not None
