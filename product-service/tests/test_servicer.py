@@ -85,3 +85,22 @@ async def test_bad_search_input_is_invalid_argument(stub, request_):
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.SearchProducts(request_)
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_searches_and_cache_lookups_are_counted(stub, catalog):
+    from prometheus_client import REGISTRY
+
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    found = value("product_search_api_calls_total", outcome="found")
+    empty = value("product_search_api_calls_total", outcome="empty")
+    hits = value("product_cache_lookups_total", result="hit")
+    await stub.SearchProducts(product_pb2.SearchProductsRequest(query="셔츠"))
+    await stub.SearchProducts(product_pb2.SearchProductsRequest(query="남자 블라우스"))
+    request = product_pb2.GetProductRequest(product_id=catalog[0].product_id)
+    await stub.GetProduct(request)
+    await stub.GetProduct(request)
+    assert value("product_search_api_calls_total", outcome="found") == found + 1
+    assert value("product_search_api_calls_total", outcome="empty") == empty + 1
+    assert value("product_cache_lookups_total", result="hit") >= hits + 1

@@ -12,6 +12,7 @@ import asyncpg
 from redis.asyncio import Redis
 
 from product_service.catalog import fetch_products
+from product_service.metrics import CACHE_LOOKUPS
 from product_service.product import Product
 
 KEY_PREFIX = "product_id:"
@@ -61,6 +62,8 @@ async def lookup_products(
     wanted = list(dict.fromkeys(product_ids))
     found = await cache.get_many(wanted)
     missing = [pid for pid in wanted if pid not in found]
+    CACHE_LOOKUPS.labels("hit").inc(len(found))
+    CACHE_LOOKUPS.labels("miss").inc(len(missing))
     if missing:
         loaded = await fetch_products(pool, product_ids=missing)
         await cache.put_many(list(loaded.values()))

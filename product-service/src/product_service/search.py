@@ -4,10 +4,12 @@ Explicit request filters are hard. From the free text, what a person names as th
 (sub-category or category), its colour, gender, budget and exclusions are hard too: someone
 asking for 흰색 운동화 5만원 이하 does not want a green one or a white t-shirt, and when the
 catalog has none, an empty answer lets the expert say so plainly. Occasion, season, style,
-pattern, material, fit and free words only rank.
+pattern, material and fit rank, and a product must match at least one of those named (a
+"겨울 출근룩" answer has no summer party wear at its tail). Free words only rank.
 """
 
 import asyncio
+import time
 from dataclasses import dataclass, field, replace
 
 import asyncpg
@@ -16,6 +18,7 @@ import numpy as np
 from product_service.catalog import PRODUCT_COLUMNS, product_from_row
 from product_service.embeddings import Embedder, NoEmbedder, from_bytes
 from product_service.garments import GARMENT_BY_NAME
+from product_service.metrics import SEARCH_CALLS, SEARCH_DURATION, SEARCH_RESULTS
 from product_service.product import Product
 from product_service.query_understanding import ParsedQuery, QueryUnderstanding, Tokenizer
 
@@ -59,6 +62,7 @@ class _Sql:
     where: list[str] = field(default_factory=list)
     score: list[str] = field(default_factory=lambda: ["0"])
     params: list[object] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
 
     def param(self, value: object) -> str:
         self.params.append(value)
@@ -69,6 +73,15 @@ class _Sql:
 
     def boost(self, weight: float, condition: str) -> None:
         self.score.append(f"{weight} * ({condition})::int")
+        self.signals.append(condition)
+
+    def require_any_signal(self) -> None:
+        """Products that match none of the ranking signals are off-brief: leave them out.
+
+        This also lets PostgreSQL use the tag indexes instead of scoring every row.
+        """
+        if self.signals:
+            self.require(f"({' OR '.join(self.signals)})")
 
 
 def with_unisex(genders: tuple[str, ...]) -> list[str]:
@@ -153,15 +166,25 @@ class ProductSearch:
         self._understanding.use_tokenizer(tokenizer)
 
     async def search(self, *, query: str, filters: SearchFilters) -> list[ScoredProduct]:
+        started = time.perf_counter()
         intent = self._understanding.parse(query)
         vector = None
         # Only free words the lexicon did not understand ("비 오는 날") need meaning; a fully
         # understood query ("네이비 슬랙스") is answered exactly and without the model's cost.
         if intent.terms and self._embedder.available:
             vector = await asyncio.to_thread(self._embedder.query, query)
-        return await search_products(
-            self._pool, filters=filters, intent=intent, query_vector=vector
-        )
+        try:
+            results = await search_products(
+                self._pool, filters=filters, intent=intent, query_vector=vector
+            )
+        except ValueError:
+            SEARCH_CALLS.labels("invalid").inc()
+            raise
+        SEARCH_CALLS.labels("found" if results else "empty").inc()
+        SEARCH_RESULTS.observe(len(results))
+        mode = "semantic" if vector is not None else "lexical"
+        SEARCH_DURATION.labels(mode).observe(time.perf_counter() - started)
+        return results
 
 
 def _apply_filters(sql: _Sql, filters: SearchFilters) -> None:
@@ -228,6 +251,8 @@ def _apply_ranking(sql: _Sql, intent: ParsedQuery) -> None:
         sql.boost(_W_MATERIAL, f"material = ANY({sql.param(list(intent.materials))})")
     if intent.fits:
         sql.boost(_W_FIT, f"fit = ANY({sql.param(list(intent.fits))})")
+    # Free words alone do not restrict: the semantic re-ranking may still place them.
+    sql.require_any_signal()
     if intent.terms:
         # Terms are normalised to [0-9a-z가-힣], so joining them cannot inject tsquery syntax.
         tsquery = f"to_tsquery('simple', {sql.param(' | '.join(intent.terms))})"
