@@ -13,11 +13,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest_asyncio
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
+from e2e.otlp_collector import SpanCollector
 from tft_launcher.processes import ProcessSpec, Supervisor, run_to_completion
 from tft_launcher.services import SERVICES, service_env, service_specs
 from tftkit.postgres import with_database
-from tftkit.testing import TEST_POSTGRES_DSN, TEST_REDIS_URL
+from tftkit.testing import TEST_POSTGRES_DSN, TEST_REDIS_URL, serving
 
 REPO = Path(__file__).resolve().parents[2]
 E2E_CATALOG_SIZE = os.environ.get("E2E_CATALOG_SIZE", "400")
@@ -36,6 +38,7 @@ class RunningSystem:
     chat_dsn: str
     product_dsn: str
     log_dir: Path
+    spans: SpanCollector
 
 
 async def _create_databases(suffix: str) -> dict[str, str]:
@@ -61,7 +64,20 @@ async def _drop_databases(suffix: str) -> None:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def system(tmp_path_factory) -> AsyncIterator[RunningSystem]:
+async def span_collector() -> AsyncIterator[tuple[SpanCollector, str]]:
+    collector = SpanCollector()
+    registration = (
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server,
+        collector,
+        "opentelemetry.proto.collector.trace.v1.TraceService",
+    )
+    async with serving(registration) as address:
+        yield collector, address
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def system(tmp_path_factory, span_collector) -> AsyncIterator[RunningSystem]:
+    collector, collector_address = span_collector
     suffix = secrets.token_hex(4)
     state = tmp_path_factory.mktemp("system")
     dsns = await _create_databases(suffix)
@@ -72,6 +88,10 @@ async def system(tmp_path_factory) -> AsyncIterator[RunningSystem]:
         # Metrics servers off: fixed ports could clash with a running `make run`.
         **{f"{s.prefix}_METRICS_PORT": "0" for s in SERVICES if s.metrics_port},
         **{f"{s.prefix}_PORT": str(_free_port()) for s in SERVICES},
+        # Real OTLP export to the collector above, flushed quickly.
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector_address}",
+        "OTEL_EXPORTER_OTLP_INSECURE": "true",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
     environ = {**os.environ, **overrides}
     env = service_env(
@@ -106,6 +126,7 @@ async def system(tmp_path_factory) -> AsyncIterator[RunningSystem]:
             chat_dsn=dsns["chat"],
             product_dsn=dsns["product"],
             log_dir=log_dir,
+            spans=collector,
         )
     finally:
         await supervisor.stop(grace=10)

@@ -1,0 +1,38 @@
+"""A local OTLP/gRPC trace receiver: the services export real spans to it over the wire."""
+
+from collections import defaultdict
+
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+
+class SpanCollector(trace_service_pb2_grpc.TraceServiceServicer):
+    """Keeps every exported span as (service.name, span) grouped by trace id."""
+
+    def __init__(self) -> None:
+        self.traces: dict[str, list[tuple[str, object]]] = defaultdict(list)
+
+    async def Export(self, request, context):
+        for resource_spans in request.resource_spans:
+            service = next(
+                (
+                    a.value.string_value
+                    for a in resource_spans.resource.attributes
+                    if a.key == "service.name"
+                ),
+                "",
+            )
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    self.traces[span.trace_id.hex()].append((service, span))
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+    def services_in_trace_of(self, route: str) -> set[str]:
+        """The services that took part in the trace whose gateway span served `route`."""
+        for spans in self.traces.values():
+            if any(_attribute(span, "http.route") == route for _, span in spans):
+                return {service for service, _ in spans}
+        return set()
+
+
+def _attribute(span, key: str) -> str:
+    return next((a.value.string_value for a in span.attributes if a.key == key), "")
