@@ -7,7 +7,8 @@ which those do not combine. Every child:
 - runs in its own session, so a terminal's Ctrl-C reaches only the launcher, which then stops
   services before the stores they use;
 - gets a parent-death signal, so a launcher killed with SIGKILL leaves no orphans behind;
-- has its stdout+stderr appended to `<log_dir>/<name>.log` and, optionally, echoed with a prefix.
+- writes its stdout+stderr straight into `<log_dir>/<name>.log`, which the launcher may echo
+  with a `name |` prefix.
 """
 
 import asyncio
@@ -82,7 +83,7 @@ class Child:
         self.log_path = log_path
         # True when it ignored its stop signal for the whole grace period and was SIGKILLed.
         self.killed = False
-        self._pump: asyncio.Task[None] | None = None
+        self._pump: asyncio.Task[None] | None = None  # the console echo, if any
 
     @property
     def pid(self) -> int:
@@ -124,24 +125,36 @@ class Child:
         return "\n".join(text.splitlines()[-lines:])
 
 
-async def _pump_output(
-    stream: asyncio.StreamReader, log_path: Path, prefix: str | None, console: IO[str]
+async def _echo_log(
+    log_path: Path,
+    offset: int,
+    process: asyncio.subprocess.Process,
+    prefix: str,
+    console: IO[str],
 ) -> None:
-    """Copies output to the log file (and console) in chunks: long lines never overflow a buffer."""
+    """Echoes what the child appends to its log, line by line, until it has exited.
+
+    The child writes to the file itself (not to a pipe we must drain): its output never blocks
+    on us and never breaks when the launcher dies before it does.
+    """
     pending = b""
-    with log_path.open("ab") as log:
-        while chunk := await stream.read(65536):
-            log.write(chunk)
-            log.flush()
-            if prefix is None:
+    with log_path.open("rb") as log:
+        log.seek(offset)
+        while True:
+            exited = process.returncode is not None
+            chunk = log.read(65536)
+            if chunk:
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    console.write(f"{prefix}{line.decode('utf-8', 'replace')}\n")
+                console.flush()
                 continue
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                console.write(f"{prefix}{line.decode('utf-8', 'replace')}\n")
-            console.flush()
-        if prefix is not None and pending:
-            console.write(f"{prefix}{pending.decode('utf-8', 'replace')}\n")
+            if exited:  # read once more after the exit was seen: nothing is lost
+                break
+            await asyncio.sleep(0.1)
+    if pending:
+        console.write(f"{prefix}{pending.decode('utf-8', 'replace')}\n")
 
 
 async def spawn(
@@ -159,19 +172,21 @@ async def spawn(
     child_env = {**env, **spec.env}
     if SET_GRPC_FORK_FLAG and GRPC_FORK_FLAG not in spec.env:
         child_env.pop(GRPC_FORK_FLAG, None)
-    process = await asyncio.create_subprocess_exec(
-        *spec.argv,
-        env=child_env,
-        cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=(lambda: _set_parent_death_signal(spec.stop_signal)) if _prctl else None,
-    )
+    with log_path.open("ab") as log:  # the child keeps its own descriptor (O_APPEND)
+        offset = log.tell()
+        process = await asyncio.create_subprocess_exec(
+            *spec.argv,
+            env=child_env,
+            cwd=cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=(lambda: _set_parent_death_signal(spec.stop_signal)) if _prctl else None,
+        )
     child = Child(spec, process, log_path)
-    assert process.stdout is not None
-    child._pump = asyncio.create_task(_pump_output(process.stdout, log_path, prefix, console))
+    if prefix is not None:
+        child._pump = asyncio.create_task(_echo_log(log_path, offset, process, prefix, console))
     return child
 
 
