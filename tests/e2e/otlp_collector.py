@@ -26,13 +26,14 @@ class SpanCollector(trace_service_pb2_grpc.TraceServiceServicer):
                     self.traces[span.trace_id.hex()].append((service, span))
         return trace_service_pb2.ExportTraceServiceResponse()
 
-    def services_in_trace_of(self, route: str) -> set[str]:
-        """The services that took part in the trace whose gateway span served `route`."""
+    def services_in_trace_of(self, path: str) -> set[str]:
+        """The services that took part in the trace whose gateway span served `path`."""
         for spans in self.traces.values():
-            if any(_attribute(span, "http.route") == route for _, span in spans):
+            if any(_mentions(span, path) for _, span in spans):
                 return {service for service, _ in spans}
         return set()
 
 
-def _attribute(span, key: str) -> str:
-    return next((a.value.string_value for a in span.attributes if a.key == key), "")
+def _mentions(span, path: str) -> bool:
+    # The request path is `url.path` or `http.target` depending on the semantic conventions.
+    return any(path in a.value.string_value for a in span.attributes)
