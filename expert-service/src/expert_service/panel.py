@@ -98,6 +98,11 @@ class Panel:
         self._timeout = llm_timeout_seconds
         self._background: set[asyncio.Task] = set()
 
+    @property
+    def retriever(self) -> Retriever:
+        """The knowledge retriever (its `semantic` flag says whether embeddings are on)."""
+        return self._retriever
+
     async def consult(
         self, *, room_id: str, user_input: str, image_url: str, expert_ids: list[str]
     ) -> AsyncIterator[PanelEvent]:
