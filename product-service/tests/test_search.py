@@ -109,3 +109,27 @@ async def test_free_terms_match_the_brand(pool, understanding, catalog):
 async def test_invalid_filters_are_refused(pool, understanding, filters):
     with pytest.raises(ValueError):
         await _search(pool, understanding, "셔츠", **filters)
+
+
+async def test_facets_follow_updates_and_unknown_tags_still_filter(
+    empty_dsn, understanding, catalog
+):
+    from dataclasses import replace
+
+    from product_service.catalog import upsert_products
+    from product_service.indexing import search_text_for
+    from tftkit.postgres import connect_pool
+
+    product = replace(catalog[0], tpo_tags=("골프",), price=12_345)
+    async with connect_pool(empty_dsn) as pool:
+        await upsert_products(pool, products=[product], search_texts=[search_text_for(product)])
+        golf = await search_products(
+            pool, filters=SearchFilters(tpo_tags=("골프",)), intent=understanding.parse("")
+        )
+        assert [r.product.product_id for r in golf] == [product.product_id]
+        cheaper = replace(product, price=9_000)
+        await upsert_products(pool, products=[cheaper], search_texts=[search_text_for(cheaper)])
+        found = await search_products(
+            pool, filters=SearchFilters(max_price=10_000), intent=understanding.parse("")
+        )
+        assert [r.product.price for r in found] == [9_000]

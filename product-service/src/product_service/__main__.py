@@ -13,11 +13,11 @@ from product_service.importer import import_catalog
 from product_service.lexicon import Lexicon
 from product_service.morphology import load_kiwi
 from product_service.query_understanding import Tokenizer
-from product_service.server import MIGRATIONS, serve
+from product_service.server import prepare_database, serve
 from product_service.settings import ProductSettings
 from tftkit.logging import configure_logging
 from tftkit.object_store import ObjectStoreSettings, build_object_store
-from tftkit.postgres import apply_migrations, connect_pool
+from tftkit.postgres import connect_pool
 from tftkit.redis import connect_redis
 from tftkit.service import load_settings, run_service
 
@@ -47,7 +47,7 @@ async def _seed(settings: ProductSettings, args: argparse.Namespace) -> int:
         connect_pool(settings.postgres_dsn) as pool,
         connect_redis(settings.redis_url) as redis,
     ):
-        await apply_migrations(pool, MIGRATIONS)
+        await prepare_database(pool)
         if args.if_empty and await count_products(pool):
             # Checked here too, so a skipped seed does not pay for loading kiwi.
             print(json.dumps({"skipped": True}))
@@ -84,7 +84,7 @@ async def _import(settings: ProductSettings, args: argparse.Namespace) -> int:
         connect_pool(settings.postgres_dsn) as pool,
         connect_redis(settings.redis_url) as redis,
     ):
-        await apply_migrations(pool, MIGRATIONS)
+        await prepare_database(pool)
         # split("\n"), not splitlines(): JSON strings may hold U+2028 and friends.
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
         report = await import_catalog(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from product_service.facets import sync_facets
 from product_service.product import Product
 
 PRODUCT_COLUMNS = (
@@ -66,8 +67,9 @@ async def upsert_products(
         row["content_hash"] = content_hash(product, text)
         rows.append(row)
     result = UpsertResult()
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
         records = await conn.fetch(_UPSERT, json.dumps(rows, ensure_ascii=False))
+        await sync_facets(conn, product_ids=[r["product_id"] for r in records])
     touched = set()
     for record in records:
         touched.add(record["product_id"])

@@ -10,6 +10,7 @@ import asyncpg
 
 from product_service.cache import ProductCache
 from product_service.embeddings import backfill_embeddings, load_embedder
+from product_service.facets import sync_facets
 from product_service.lexicon import Lexicon
 from product_service.morphology import load_kiwi_in_background
 from product_service.query_understanding import QueryUnderstanding
@@ -27,12 +28,18 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = "thefirsttake.product.v1.ProductService"
 
 
+async def prepare_database(pool: asyncpg.Pool) -> None:
+    """Migrations, then the search facets of every product (cheap: one statement)."""
+    await apply_migrations(pool, MIGRATIONS)
+    await sync_facets(pool)
+
+
 async def serve(settings: ProductSettings) -> None:
     async with (
         connect_pool(settings.postgres_dsn) as pool,
         connect_redis(settings.redis_url) as redis,
     ):
-        await apply_migrations(pool, MIGRATIONS)
+        await prepare_database(pool)
         lexicon = Lexicon()
         search = ProductSearch(pool=pool, understanding=QueryUnderstanding(lexicon=lexicon))
         servicer = ProductServicer(
