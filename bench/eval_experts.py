@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -319,6 +320,28 @@ async def clean_redis(prefix: str) -> None:
     await client.aclose()
 
 
+async def open_catalog(args: argparse.Namespace):
+    """(address, description, stop) of the catalog the eval runs against."""
+    if args.product_addr:
+        return args.product_addr, f"product-service at {args.product_addr}", None
+    if args.start_product_service:
+        try:
+            from eval_product_service import start_product_service
+
+            address, stop = await start_product_service()
+            return address, "product-service on a scratch database (seeded demo catalog)", stop
+        except Exception as error:  # no PostgreSQL here: the fixture catalog still evaluates
+            print(f"could not start product-service ({error!r}); using the fixture catalog")
+    from expert_test_catalog import start_catalog_server
+
+    server, address, _ = await start_catalog_server()
+
+    async def stop() -> None:
+        await server.stop(None)
+
+    return address, "the fixture catalog of the expert tests (63 products)", stop
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--product-addr", default="", help="a running product-service")
@@ -338,22 +361,7 @@ async def main() -> int:
         (media / "uploads").mkdir(exist_ok=True)
         (media / "uploads" / f"{name}.jpg").write_bytes(make_photo(rgb))
 
-    stop_product = None
-    if args.product_addr:
-        address, source = args.product_addr, f"product-service at {args.product_addr}"
-    elif args.start_product_service:
-        from eval_product_service import start_product_service
-
-        address, stop_product = await start_product_service()
-        source = "product-service started on a scratch database (seeded demo catalog)"
-    else:
-        from expert_test_catalog import start_catalog_server
-
-        server, address, _ = await start_catalog_server()
-        source = "the fixture catalog of the expert tests (62 products)"
-
-        async def stop_product() -> None:
-            await server.stop(None)
+    address, source, stop_product = await open_catalog(args)
 
     prefix = f"experteval-{uuid.uuid4().hex[:8]}"
     stub, stop_expert = await start_expert_service(address, 0.0, prefix)
@@ -397,6 +405,7 @@ async def main() -> int:
         if stop_product:
             await stop_product()
         await clean_redis(prefix)
+        shutil.rmtree(media, ignore_errors=True)
 
     print(f"catalog: {source}")
     print(f"scenarios: {len(SCENARIOS)} ({sum(len(s.turns) for s in SCENARIOS)} turns)")
