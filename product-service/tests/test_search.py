@@ -133,3 +133,21 @@ async def test_facets_follow_updates_and_unknown_tags_still_filter(
             pool, filters=SearchFilters(max_price=10_000), intent=understanding.parse("")
         )
         assert [r.product.price for r in found] == [9_000]
+
+
+async def test_occasion_and_season_are_dress_codes(pool, understanding, catalog):
+    interview = await _search(pool, understanding, "면접 셔츠", limit=100)
+    assert interview and all("면접" in r.product.tpo_tags for r in interview)
+    summer = await _search(pool, understanding, "여름 아우터", limit=100)
+    assert summer and all("여름" in r.product.seasons for r in summer)
+    assert not any(r.product.sub_category == "패딩" for r in summer)
+
+
+async def test_style_words_rank_but_do_not_exclude_a_named_item(pool, understanding, catalog):
+    shirts = [p for p in catalog if p.sub_category == "셔츠"]
+    results = await _search(pool, understanding, "깔끔한 셔츠", limit=100)
+    assert len(results) == len(shirts)
+    minimal = ["미니멀" in r.product.style_tags for r in results]
+    assert minimal == sorted(minimal, reverse=True)
+    alone = await _search(pool, understanding, "미니멀", limit=100)
+    assert alone and all("미니멀" in r.product.style_tags for r in alone)

@@ -3,9 +3,10 @@
 Explicit request filters are hard. From the free text, what a person names as the item
 (sub-category or category), its colour, gender, budget and exclusions are hard too: someone
 asking for 흰색 운동화 5만원 이하 does not want a green one or a white t-shirt, and when the
-catalog has none, an empty answer lets the expert say so plainly. Occasion, season, style,
-pattern, material and fit rank, and a product must match at least one of those named (a
-"겨울 출근룩" answer has no summer party wear at its tail). Free words only rank.
+catalog has none, an empty answer lets the expert say so plainly. A named occasion or season
+is a dress code, so it is hard as well: no shorts for 면접, no padding for 여름. Style, pattern,
+material and fit rank; when they are all a query names ("미니멀 룩"), a product must match
+one of them. Free words only rank.
 """
 
 from collections.abc import Sequence
@@ -18,8 +19,8 @@ from product_service.query_understanding import ParsedQuery
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
-# Ranking weights: the occasion matters most, then the named details, then free words.
-_W_TPO, _W_PATTERN, _W_STYLE, _W_SEASON, _W_MATERIAL, _W_FIT = 3.0, 2.0, 1.5, 1.5, 1.5, 1.5
+# Ranking weights of the details a query names (occasion and season are filters).
+_W_PATTERN, _W_STYLE, _W_MATERIAL, _W_FIT = 2.0, 1.5, 1.5, 1.5
 # Full-text rank (ts_rank, normalised by length, ~0-0.1 per match) × this.
 TEXT_WEIGHT = 10.0
 
@@ -142,6 +143,10 @@ def _apply_intent(sql: SearchSql, intent: ParsedQuery) -> None:
         )
     if intent.colours:
         sql.require(f"f.color_name = ANY({sql.param(list(intent.colours))})")
+    if intent.tpos:
+        sql.require(sql.overlap("tpo", intent.tpos))
+    if intent.seasons:
+        sql.require(sql.overlap("season", intent.seasons))
     if intent.genders:
         sql.require(f"f.gender = ANY({sql.param(with_unisex(intent.genders))})")
     if intent.exclude_colours:
@@ -153,13 +158,12 @@ def _apply_intent(sql: SearchSql, intent: ParsedQuery) -> None:
     if intent.max_price:
         sql.require(f"f.price <= {sql.param(intent.max_price)}")
     _apply_ranking(sql, intent)
+    named = subs or mains or intent.colours or intent.tpos or intent.seasons
+    if not named:
+        sql.require_any_signal()
 
 
 def _apply_ranking(sql: SearchSql, intent: ParsedQuery) -> None:
-    if intent.tpos:
-        sql.boost(_W_TPO, sql.overlap("tpo", intent.tpos))
-    if intent.seasons:
-        sql.boost(_W_SEASON, sql.overlap("season", intent.seasons))
     if intent.styles:
         sql.boost(_W_STYLE, sql.overlap("style", intent.styles))
     if intent.patterns:
@@ -168,8 +172,6 @@ def _apply_ranking(sql: SearchSql, intent: ParsedQuery) -> None:
         sql.boost(_W_MATERIAL, f"f.material = ANY({sql.param(list(intent.materials))})")
     if intent.fits:
         sql.boost(_W_FIT, f"f.fit = ANY({sql.param(list(intent.fits))})")
-    # Free words alone do not restrict: the semantic re-ranking may still place them.
-    sql.require_any_signal()
     if intent.terms:
         # Terms are normalised to [0-9a-z가-힣], so joining them cannot inject tsquery syntax.
         sql.text_query = f"to_tsquery('simple', {sql.param(' | '.join(intent.terms))})"
