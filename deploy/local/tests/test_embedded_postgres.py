@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from tft_launcher.embedded_postgres import EmbeddedPostgres
-from tft_launcher.processes import StartupError
+from tft_launcher.processes import ChildExited, StartupError
 
 PASSWORD = "p" * 40
 NOBODY = pwd.getpwnam("nobody")
@@ -107,3 +107,16 @@ def test_runs_for_a_normal_user_too(tmp_path, free_port):
     assert "user postgres" in result.stdout
     # Owned by the user who ran it: no chown to another account happened.
     assert (home / "pg").stat().st_uid == NOBODY.pw_uid
+
+
+async def test_a_port_held_by_another_server_is_not_mistaken_for_ours(tmp_path, free_port):
+    port = free_port()
+    first = EmbeddedPostgres(tmp_path / "a", port=port, password=PASSWORD, log_dir=tmp_path / "la")
+    await first.start()
+    try:
+        second = EmbeddedPostgres(tmp_path / "b", port=port, password=PASSWORD, log_dir=tmp_path)
+        with pytest.raises(ChildExited, match="postgres exited"):
+            await second.start(within=30)
+        assert "could not bind" in (tmp_path / "postgres.log").read_text()
+    finally:
+        await first.stop()

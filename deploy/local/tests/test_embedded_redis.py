@@ -1,6 +1,8 @@
+import pytest
 import redis.asyncio as redis
 
 from tft_launcher.embedded_redis import EmbeddedRedis
+from tft_launcher.processes import ChildExited
 
 PASSWORD = "r" * 40
 
@@ -33,3 +35,17 @@ async def test_answers_with_password_and_keeps_data(tmp_path, free_port):
         await client.aclose()
     finally:
         await again.stop()
+
+
+async def test_a_port_held_by_another_server_is_not_mistaken_for_ours(tmp_path, free_port):
+    port = free_port()
+    first = EmbeddedRedis(tmp_path / "a", port=port, password=PASSWORD, log_dir=tmp_path / "la")
+    await first.start()
+    try:
+        # Same port, same password: PING would answer, but it is not our server.
+        second = EmbeddedRedis(tmp_path / "b", port=port, password=PASSWORD, log_dir=tmp_path)
+        with pytest.raises(ChildExited, match="redis exited"):
+            await second.start(within=20)
+        assert "Address already in use" in (tmp_path / "redis.log").read_text()
+    finally:
+        await first.stop()

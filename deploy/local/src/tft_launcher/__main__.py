@@ -9,6 +9,7 @@ it and its log.
 
 import asyncio
 import contextlib
+import fcntl
 import importlib.util
 import logging
 import os
@@ -16,7 +17,8 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable
-from typing import TypeVar
+from pathlib import Path
+from typing import IO, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -102,6 +104,30 @@ async def prepare_databases(server_dsn: str) -> None:
                 say(f"warning: extension {extension} not created in product: {error}")
     finally:
         await conn.close()
+
+
+def lock_state_dir(state_dir: Path) -> IO[str]:
+    """Holds `launcher.lock` for this process's life: one launcher per state folder.
+
+    A second launcher on the same folder would find PostgreSQL's data in use (and must not stop
+    it as a leftover). The lock goes with the process, however it ends.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = (state_dir / "launcher.lock").open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise StartupError(
+            f"another launcher (pid {holder}) is running with {state_dir}; stop it first, or "
+            "give this one its own TFT_STATE_DIR and ports"
+        ) from None
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
 
 
 def check_importable(modules: list[str]) -> None:
@@ -233,11 +259,12 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
     """Brings everything up, reports ready, runs until stopped; raises on any failure."""
     services = by_names(settings.selected())
     check_importable([s.module for s in services])
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    lock = lock_state_dir(settings.state_dir)
     secrets = load_or_create_secrets(settings.secrets_file)
     say(f"state in {settings.state_dir}; logs in {settings.log_dir}/<name>.log")
 
     async with contextlib.AsyncExitStack() as cleanup:
+        cleanup.callback(lock.close)  # released last, after every child has stopped
         server_dsn, redis_url = await start_stores(settings, secrets, cleanup, stopping)
         env = service_env(
             server_dsn=server_dsn,

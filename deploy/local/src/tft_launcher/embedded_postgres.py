@@ -140,17 +140,31 @@ class EmbeddedPostgres:
         raise StartupError(f"an earlier embedded PostgreSQL (pid {pid}) does not stop")
 
     async def _accepts_connections(self) -> bool:
+        """True once *our* server (this data folder) answers on the port with our password."""
         try:
             conn = await asyncpg.connect(self.dsn, timeout=2)
         except asyncpg.InvalidPasswordError as error:
+            if await self._child_exits_soon():
+                return False  # another server holds the port; our child's log says so
             raise StartupError(
                 f"the embedded PostgreSQL in {self.data_dir} refuses the password in the secrets "
                 "file (was secrets.env replaced?); restore it, or delete that folder to start over"
             ) from error
         except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
-        await conn.close()
-        return True
+        try:
+            data_directory = await conn.fetchval("SHOW data_directory")
+        finally:
+            await conn.close()
+        return Path(data_directory) == self.data_dir
+
+    async def _child_exits_soon(self) -> bool:
+        """A server that cannot bind its port exits within moments of starting."""
+        if self.child is None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.child.process.wait()), 2)
+        return self.child.returncode is not None
 
     async def start(self, *, within: float = 60.0) -> str:
         """Initialises on first use, starts the server, waits for a connection; returns the DSN."""

@@ -6,6 +6,7 @@ file (with the password) is written 0600 rather than passed as arguments, which 
 Persistence: an append-only file under `<state_dir>/redis`, so queues survive a restart.
 """
 
+import asyncio
 import contextlib
 import os
 from pathlib import Path
@@ -59,10 +60,13 @@ class EmbeddedRedis:
         return path
 
     async def _answers(self) -> bool:
+        """True once *our* server (by process id) answers on the port with our password."""
         client = redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
         try:
-            return bool(await client.ping())
+            info = await client.info("server")
         except redis.AuthenticationError as error:
+            if await self._child_exits_soon():
+                return False  # another server holds the port; our child's log says so
             raise StartupError(
                 f"port {self.port} answers Redis but refuses our password: another server is there"
             ) from error
@@ -70,6 +74,15 @@ class EmbeddedRedis:
             return False
         finally:
             await client.aclose()
+        return self.child is not None and info.get("process_id") == self.child.pid
+
+    async def _child_exits_soon(self) -> bool:
+        """A server that cannot bind its port exits within moments of starting."""
+        if self.child is None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.child.process.wait()), 2)
+        return self.child.returncode is not None
 
     async def start(self, *, within: float = 30.0) -> str:
         """Starts the server and waits until it answers PING; returns its URL (db 0)."""
