@@ -78,7 +78,29 @@ def settings_for(redis):
 
 
 @pytest.fixture
-async def expert_stub(catalog, settings_for):
+def media(tmp_path, monkeypatch):
+    """A local object store for uploads; returns put(name, rgb) -> the photo's URL and bytes."""
+    import io
+
+    from PIL import Image
+
+    monkeypatch.setenv("OBJECT_STORE_DIR", str(tmp_path))
+    monkeypatch.setenv("MEDIA_BASE_URL", "http://127.0.0.1:8000/media")
+    (tmp_path / "uploads").mkdir()
+
+    def put(name: str, rgb: tuple[int, int, int]) -> tuple[str, bytes]:
+        image = Image.new("RGB", (120, 160), (236, 234, 230))
+        image.paste(Image.new("RGB", (80, 110), rgb), (20, 25))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG")
+        (tmp_path / "uploads" / f"{name}.jpg").write_bytes(buffer.getvalue())
+        return f"http://127.0.0.1:8000/media/uploads/{name}.jpg", buffer.getvalue()
+
+    return put
+
+
+@pytest.fixture
+async def expert_stub(catalog, settings_for, media):
     """A running ExpertService (offline engine) and a client stub."""
     from contextlib import AsyncExitStack
 

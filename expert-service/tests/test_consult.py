@@ -173,3 +173,15 @@ def test_a_failed_expert_becomes_an_expert_failed_event():
     assert event.WhichOneof("event") == "failed"
     assert event.failed.expert.agent_name == "트렌드 전문가"
     assert event.failed.message.startswith("트렌드 전문가:")
+
+
+async def test_a_photo_shapes_the_colours_and_is_remembered(expert_stub, room_id, media):
+    url, _ = media("navy-top", (31, 43, 74))
+    first = completed(await consult(expert_stub, room_id, "이 옷에 어울리는 코디", image_url=url))
+    colour = first["color_expert"].message
+    assert "사진의 주요 색은 네이비" in colour
+    # Navy is already worn: the colour expert's other pieces go with it, not repeat it.
+    picks = [CATALOG[r.product_id] for r in first["color_expert"].products]
+    assert all(p.color_name != "네이비" for p in picks if p.main_category == "BOTTOM")
+    later = completed(await consult(expert_stub, room_id, "출근룩은요?"))
+    assert "앞서 올려 주신 사진 속 네이비" in later["color_expert"].message

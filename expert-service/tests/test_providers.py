@@ -2,7 +2,6 @@
 panel with a real catalog server and Redis."""
 
 import base64
-import io
 import json
 from contextlib import asynccontextmanager
 
@@ -17,7 +16,6 @@ from expert_llm_servers import (
     openai_stream,
 )
 from expert_test_catalog import build_products
-from PIL import Image
 from prometheus_client import REGISTRY
 
 from expert_service.panel import Completed, Delta, Failed
@@ -30,16 +28,9 @@ TEXT = ["화이트 옥스포드 셔츠에 ", "그레이 와이드 슬랙스가 �
 
 
 @pytest.fixture
-def photo(tmp_path, monkeypatch) -> tuple[str, bytes]:
-    """An uploaded JPEG in the local object store and its media URL."""
-    monkeypatch.setenv("OBJECT_STORE_DIR", str(tmp_path))
-    monkeypatch.setenv("MEDIA_BASE_URL", "http://127.0.0.1:8000/media")
-    image = Image.new("RGB", (64, 64), (31, 43, 74))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG")
-    (tmp_path / "uploads").mkdir()
-    (tmp_path / "uploads" / "look.jpg").write_bytes(buffer.getvalue())
-    return "http://127.0.0.1:8000/media/uploads/look.jpg", buffer.getvalue()
+def photo(media) -> tuple[str, bytes]:
+    """An uploaded navy JPEG in the local object store and its media URL."""
+    return media("look", (31, 43, 74))
 
 
 @asynccontextmanager

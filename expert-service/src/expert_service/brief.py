@@ -58,6 +58,8 @@ class Brief:
     budget_max: int | None = None
     gender: str | None = None  # MEN / WOMEN
     formality_shift: int = 0  # -1 more casual, +1 more formal
+    # Dominant colours of the room's latest photo (offline pixel analysis), kept for later turns.
+    photo_colours: list[str] = field(default_factory=list)
     # What this message changes, in words the answer can repeat back ("블랙은 빼고").
     changes: list[str] = field(default_factory=list)
 
@@ -83,6 +85,7 @@ class Brief:
             budget_max=self.budget_max or profile.budget_max,
             gender=self.gender or profile.gender,
             formality_shift=max(-2, min(2, profile.formality_shift + self.formality_shift)),
+            photo_colours=self.photo_colours or profile.photo_colours,
         )
 
 

@@ -21,6 +21,7 @@ _PROFILE_FIELDS = (
     "budget_max",
     "gender",
     "formality_shift",
+    "photo_colours",
 )
 
 

@@ -5,7 +5,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from expert_service.brief import Brief, read_brief
 from expert_service.experts import FITTING_COORDINATOR, Expert, choose_experts
@@ -161,9 +161,11 @@ class Panel:
     async def _prepare(self, *, room_id: str, user_input: str, image_url: str) -> Turn:
         profile = await self._memory.profile(room_id=room_id)
         brief = read_brief(text=user_input, kb=self._kb).merged_over(profile)
+        photo, facts = await self._images.load(image_url=image_url) if image_url else (None, None)
+        if facts is not None and facts.colours:
+            brief = replace(brief, photo_colours=facts.colours[:3])
         await self._memory.save_profile(room_id=room_id, brief=brief)
         history = await self._memory.history(room_id=room_id)
-        photo, facts = await self._images.load(image_url=image_url) if image_url else (None, None)
         rules = rules_for(brief=brief, kb=self._kb)
         passages = self._retrieve(brief, rules)
         pool = await gather_pool(catalog=self._catalog, brief=brief, rules=rules)

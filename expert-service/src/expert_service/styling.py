@@ -213,6 +213,12 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
         total += 3 if colour in palette else 0
         total -= 3 if colour in avoid else 0
         total += 1.5 if colour in occasion_colours else 0
+        if brief.photo_colours:
+            # The photo's garment is already in the outfit: go with it, not against it.
+            main = brief.photo_colours[0]
+            total += 1.5 if colour in NEUTRALS and colour != main else 0
+            total -= 1.5 if colour == main and main not in NEUTRALS else 0
+            total += 0.5 * harmony([main, colour])
     elif rules.occasion:
         total += 0.8 if colour in rules.occasion.words("colours") else 0
         total -= 2 if colour in rules.occasion.words("avoid_colours") else 0

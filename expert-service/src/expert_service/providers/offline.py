@@ -165,6 +165,9 @@ def _colour_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
         if c.image.colours:
             main = c.image.colours[0]
             out.append(f"사진 속 {main}{josa(main, '과/와')} 부딪히지 않도록 나머지 색을 맞췄어요.")
+    elif c.brief.photo_colours:
+        main = c.brief.photo_colours[0]
+        out.append(f"앞서 올려 주신 사진 속 {main}{josa(main, '과/와')}도 어울리도록 골랐어요.")
     occasion = c.rules.occasion
     if occasion and occasion.words("colours"):
         calm = ", ".join(occasion.words("colours")[:3])
@@ -174,7 +177,7 @@ def _colour_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
         if sentence not in " ".join(out):
             out.append(sentence)
             break
-    if not tone and not c.image:
+    if not tone and not c.image and not c.brief.photo_colours:
         out.append(
             "피부톤(웜톤/쿨톤)을 알려주시거나 사진을 올려 주시면 색을 더 정확히 골라 드릴게요."
         )
