@@ -81,3 +81,9 @@ def test_price_words_do_not_leak_into_terms(understanding):
     parsed = understanding.parse("5만원 이하 흰색 운동화")
     assert parsed.max_price == 50_000
     assert parsed.terms == ()
+
+
+@pytest.mark.parametrize("query", ["검정색은 빼줘 니트", "니트 블랙 빼주세요", "블랙 말고 니트"])
+def test_requests_to_leave_a_colour_out(understanding, query):
+    parsed = understanding.parse(query)
+    assert parsed.exclude_colours == ("블랙",) and parsed.colours == ()
