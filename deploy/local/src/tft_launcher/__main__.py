@@ -265,6 +265,7 @@ async def launch(settings: LauncherSettings, stopping: asyncio.Event) -> int:
 
     async with contextlib.AsyncExitStack() as cleanup:
         cleanup.callback(lock.close)  # released last, after every child has stopped
+        cleanup.callback(say, "all processes stopped")
         server_dsn, redis_url = await start_stores(settings, secrets, cleanup, stopping)
         env = service_env(
             server_dsn=server_dsn,
@@ -312,8 +313,6 @@ def main() -> int:
         except (StartupError, ValueError, OSError, asyncpg.PostgresError) as error:
             say(f"error: {error}")
             return 1
-        finally:
-            say("all processes stopped")
 
     return asyncio.run(run())
 
