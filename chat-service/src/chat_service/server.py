@@ -1,7 +1,9 @@
 """chat-service process: pools, migrations, the turn runner, gRPC server."""
 
+import asyncio
 from pathlib import Path
 
+from chat_service.recovery import sweep_forever
 from chat_service.servicer import ChatServicer
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog
@@ -50,7 +52,16 @@ async def serve(settings: ChatSettings) -> None:
             host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
         )
         server.add(chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
+        sweeper = asyncio.create_task(
+            sweep_forever(
+                pool=pool,
+                events=events,
+                older_than_seconds=settings.turn_timeout_seconds + 60,
+                every_seconds=60,
+            )
+        )
         try:
             await server.run()
         finally:
+            sweeper.cancel()
             await runner.shutdown()
