@@ -44,7 +44,10 @@ if sys.argv[1:] == ["seed", "--if-empty"]:
     sys.exit(0)
 if os.environ.get("FAKE_FAIL") == NAME:
     import time
-    time.sleep(float(os.environ.get("FAKE_FAIL_AFTER", "0")))
+    for _ in range(600 if os.environ.get("FAKE_FAIL_AFTER_SEED") else 0):
+        if (out / "seed.pid").exists():  # die once the seed is surely running
+            break
+        time.sleep(0.1)
     print(NAME + " exploded", flush=True)
     sys.exit(1)
 # Atomic (temp + rename): a stop signal may arrive at any moment.
@@ -206,7 +209,7 @@ async def test_a_service_dying_during_a_long_seed_is_reported_without_waiting(
     env = {
         **launcher_env,
         "FAKE_FAIL": "auth-service",
-        "FAKE_FAIL_AFTER": "3",
+        "FAKE_FAIL_AFTER_SEED": "1",
         "FAKE_SEED_SECONDS": "300",
     }
     launcher = await _launch(env)
