@@ -87,3 +87,11 @@ def test_price_words_do_not_leak_into_terms(understanding):
 def test_requests_to_leave_a_colour_out(understanding, query):
     parsed = understanding.parse(query)
     assert parsed.exclude_colours == ("블랙",) and parsed.colours == ()
+
+
+def test_colour_families_expand_to_their_colours(understanding):
+    assert understanding.parse("무채색 코트").colours == ("블랙", "화이트", "그레이", "차콜")
+    assert set(understanding.parse("어두운 색 슬랙스").colours) == {
+        "블랙", "차콜", "네이비", "브라운", "버건디"
+    }  # fmt: skip
+    assert understanding.parse("파스텔톤 가디건").terms == ()

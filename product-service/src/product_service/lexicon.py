@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from product_service.garments import GARMENTS
 from product_service.vocabulary import (
+    COLOUR_FAMILIES,
     COLOURS,
     COMPOUNDS,
     FITS,
@@ -65,6 +66,8 @@ def _entries() -> list[tuple[str, Term]]:
     pairs: list[tuple[str, Term]] = []
     for colour in COLOURS:
         pairs += [(w, Term("colour", colour.name)) for w in colour.words]
+    for word, colours in COLOUR_FAMILIES.items():
+        pairs += [(word, Term("colour", c)) for c in colours]
     for garment in GARMENTS:
         pairs += [(w, Term("sub", garment.name)) for w in (garment.name, *garment.words)]
     tables = (

@@ -45,6 +45,24 @@ COLOURS: tuple[Colour, ...] = (
 # fmt: on
 COLOUR_BY_NAME = {c.name: c for c in COLOURS}
 
+# Words for a family of colours: "무채색 코트" is a black, white, grey or charcoal coat.
+_ACHROMATIC = ("블랙", "화이트", "그레이", "차콜")
+_PASTEL = ("핑크", "스카이블루", "민트", "퍼플", "아이보리", "옐로우")
+_DARK = ("블랙", "차콜", "네이비", "브라운", "버건디")
+_LIGHT = ("화이트", "아이보리", "스카이블루", "베이지", "핑크", "옐로우", "민트")
+_NEUTRAL = ("베이지", "아이보리", "브라운", "카키", "화이트")
+_VIVID = ("레드", "옐로우", "오렌지", "그린", "블루", "퍼플")
+_MUTED = ("차콜", "네이비", "카키", "버건디", "브라운", "베이지", "그레이")
+COLOUR_FAMILIES: dict[str, tuple[str, ...]] = {
+    "무채색": _ACHROMATIC, "모노톤": _ACHROMATIC, "블랙앤화이트": ("블랙", "화이트"),
+    "파스텔": _PASTEL, "파스텔톤": _PASTEL, "파스텔컬러": _PASTEL,
+    "어두운": _DARK, "어두운색": _DARK, "다크": _DARK, "다크톤": _DARK, "짙은색": _DARK,
+    "밝은": _LIGHT, "밝은색": _LIGHT, "라이트톤": _LIGHT,
+    "뉴트럴": _NEUTRAL, "뉴트럴톤": _NEUTRAL, "어스톤": ("브라운", "카키", "베이지"),
+    "비비드": _VIVID, "비비드컬러": _VIVID, "원색": _VIVID, "쨍한": _VIVID,
+    "톤다운": _MUTED, "차분한색": _MUTED,
+}  # fmt: skip
+
 # Colours a stylist accepts for formal occasions, and the darkest of them.
 FORMAL_COLOURS = frozenset(
     {"블랙", "화이트", "아이보리", "그레이", "차콜", "네이비", "스카이블루", "베이지", "브라운"}
