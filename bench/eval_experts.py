@@ -178,6 +178,12 @@ def check(scenario: Scenario, turns: list[list], catalog: dict) -> dict[str, boo
                 if catalog[r.product_id].sub_category == sub
             )
         results["request_honoured"] = ok
+    elif scenario.must_colour_main and coordinator is not None:
+        colour, main = scenario.must_colour_main
+        pieces = [catalog[r.product_id] for r in coordinator.products if r.product_id in catalog]
+        results["request_honoured"] = any(
+            p.main_category == main and p.color_name == colour for p in pieces
+        ) and all(p.color_name == colour for p in pieces if p.main_category == main)
     else:
         results["request_honoured"] = None
     specialists = [a for a in SPECIALISTS if a in answers]

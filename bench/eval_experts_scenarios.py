@@ -74,6 +74,7 @@ class Scenario:
     gender: str = ""
     must_subs: set[str] = field(default_factory=set)  # the coordinator's outfit includes one
     must_colour_sub: tuple[str, str] | None = None  # (colour, sub): that piece in that colour
+    must_colour_main: tuple[str, str] | None = None  # (colour, main category) in the outfit
     expect_nothing: bool = False
     mentions: dict[str, list[str]] = field(default_factory=dict)  # agent -> any of these words
     more_casual: bool = False  # the last turn is more casual than the first
@@ -247,5 +248,23 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "여성 블라우스", ["여자 출근룩 블라우스로 추천"], gender="WOMEN", must_subs={"블라우스"}
+    ),
+    Scenario(
+        "면접 반바지",
+        ["여름 면접인데 반바지 입어도 될까요?"],
+        occasion="면접",
+        season="여름",
+        mentions={"fitting_coordinator": ["격식에 맞지 않"]},
+    ),
+    Scenario(
+        "네이비 바지",
+        ["네이비 바지에 어울리는 상의 추천해줘"],
+        must_colour_main=("네이비", "BOTTOM"),
+    ),
+    Scenario(
+        "두 아이템 색 지정",
+        ["하늘색 셔츠랑 베이지 치노팬츠로 코디해줘"],
+        must_subs={"셔츠", "치노팬츠"},
+        must_colour_sub=("스카이블루", "셔츠"),
     ),
 ]

@@ -185,3 +185,18 @@ async def test_a_photo_shapes_the_colours_and_is_remembered(expert_stub, room_id
     assert all(p.color_name != "네이비" for p in picks if p.main_category == "BOTTOM")
     later = completed(await consult(expert_stub, room_id, "출근룩은요?"))
     assert "앞서 올려 주신 사진 속 네이비" in later["color_expert"].message
+
+
+async def test_an_item_improper_for_the_occasion_is_declined_with_a_reason(expert_stub, room_id):
+    answers = completed(await consult(expert_stub, room_id, "여름 면접인데 반바지 입어도 될까요?"))
+    for answer in answers.values():
+        assert "면접에는 반바지가 격식에 맞지 않아서" in answer.message
+        assert all(CATALOG[r.product_id].sub_category != "반바지" for r in answer.products)
+
+
+async def test_a_colour_bound_to_a_category_is_honoured(expert_stub, room_id):
+    answers = completed(await consult(expert_stub, room_id, "네이비 바지에 어울리는 상의"))
+    for answer in answers.values():
+        bottoms = [CATALOG[r.product_id] for r in answer.products]
+        bottoms = [p for p in bottoms if p.main_category == "BOTTOM"]
+        assert bottoms and all(p.color_name == "네이비" for p in bottoms)

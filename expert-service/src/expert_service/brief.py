@@ -180,15 +180,25 @@ def _gender(text: str) -> str | None:
 
 
 def _item_colours(text: str) -> dict[str, str]:
+    """Pieces named right after a colour: "네이비 셔츠" -> {셔츠: 네이비}, "파란색 바지" ->
+    {BOTTOM: 블루} (a category is keyed by its code)."""
     bound: dict[str, str] = {}
     for clause in _clauses(text):
         if _negative(clause):
             continue
-        liked, _ = _colours(clause)
-        items, _, _ = _items(clause)
-        if len(liked) == 1:
-            for item in items:
-                bound[item] = liked[0]
+        lowered = clause.lower()
+        for canon, words in COLOURS.items():
+            for word in words:
+                for match in re.finditer(re.escape(word.lower()), lowered):
+                    rest = re.sub(r"^(색깔|색상|색|톤)?(의)?\s*", "", lowered[match.end() :])
+                    head = rest.split(" ")[0] if rest else ""
+                    found = find_terms(head, ITEM_WORDS)
+                    if found:
+                        bound[found[0]] = canon
+                        continue
+                    for main, category_words in CATEGORY_WORDS.items():
+                        if any(head.startswith(w) for w in category_words):
+                            bound[main] = canon
     return bound
 
 

@@ -25,7 +25,7 @@ from expert_service.providers.base import (
     TextDelta,
 )
 from expert_service.selection import Pool, assign_picks, choose_outfit, gather_pool, shortlist
-from expert_service.styling import Rules, allowed, rules_for
+from expert_service.styling import Rules, allowed, drop_improper_items, rules_for
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Turn:
     seed: str
     image: ImageFacts | None
     photo: Photo | None
+    notes: list[str]
 
 
 class Panel:
@@ -167,10 +168,12 @@ class Panel:
         await self._memory.save_profile(room_id=room_id, brief=brief)
         history = await self._memory.history(room_id=room_id)
         rules = rules_for(brief=brief, kb=self._kb)
+        brief, note = drop_improper_items(brief=brief, rules=rules)
         passages = self._retrieve(brief, rules)
         pool = await gather_pool(catalog=self._catalog, brief=brief, rules=rules)
         seed = hashlib.blake2b(f"{room_id}:{len(history)}:{user_input}".encode()).hexdigest()
-        return Turn(room_id, brief, rules, passages, pool, history, seed, facts, photo)
+        notes = [note] if note else []
+        return Turn(room_id, brief, rules, passages, pool, history, seed, facts, photo, notes)
 
     def _retrieve(self, brief: Brief, rules: Rules) -> list[Passage]:
         named = [d for d in (rules.occasion, rules.body, rules.tone, rules.trend) if d]
@@ -201,6 +204,7 @@ class Panel:
             seed=turn.seed,
             image=turn.image,
             photo=turn.photo,
+            notes=turn.notes,
         )
 
     def _coordinator_context(self, turn: Turn, answers: list[PeerAnswer]) -> ExpertContext:

@@ -72,6 +72,7 @@ class SearchFilter:
     query: str = ""
     main_categories: tuple[str, ...] = ()
     sub_categories: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
     exclude_colors: tuple[str, ...] = ()
     genders: tuple[str, ...] = ()
     max_price: int = 0
@@ -91,6 +92,7 @@ class Catalog:
             query=search.query,
             main_categories=list(search.main_categories),
             sub_categories=list(search.sub_categories),
+            colors=list(search.colors),
             exclude_colors=list(search.exclude_colors),
             genders=list(search.genders),
             max_price=search.max_price,

@@ -34,6 +34,7 @@ def _describe_request(category: str, brief: Brief) -> str:
     items = [i for i in brief.items if ITEMS[i][0] == category]
     what = "/".join(items) if items else CATEGORY_KO[category]
     colour = next((brief.item_colours[i] for i in items if i in brief.item_colours), None)
+    colour = colour or brief.item_colours.get(category)
     parts = [f"{brief.budget_max:,}원 이하의" if brief.budget_max else "", colour or "", what]
     return " ".join(part for part in parts if part)
 
@@ -52,20 +53,27 @@ async def _search_category(
     words = [occasion, rules.season, *brief.styles, *items]
     genders = (brief.gender, "UNISEX") if brief.gender else ()
     excluded = tuple(w for c in brief.disliked_colours for w in colour_words(c))
+    # A colour the person bound to this piece ("네이비 바지") is a filter, so the pool has
+    # enough of it for three experts.
+    bound = {brief.item_colours[i] for i in items if i in brief.item_colours}
+    bound |= {brief.item_colours[category]} if category in brief.item_colours else set()
+    colours = tuple(bound) if len(bound) == 1 else ()
     base = SearchFilter(
         query=" ".join(w for w in words if w),
         main_categories=(category,),
+        colors=colours,
         exclude_colors=excluded,
         genders=genders,
         max_price=brief.budget_max or 0,
         limit=60,
     )
     found = await catalog.search(search=base)
-    if items and not any(allowed(p, brief=brief, rules=rules) for p in found):
+    if items and sum(allowed(p, brief=brief, rules=rules) for p in found) < 3:
         # The ranked query may bury the asked item: ask for it by name alone.
         narrow = SearchFilter(
             query=" ".join(items),
             main_categories=(category,),
+            colors=colours,
             exclude_colors=excluded,
             genders=genders,
             max_price=brief.budget_max or 0,

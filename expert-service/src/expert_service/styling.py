@@ -6,12 +6,19 @@ trends), so the offline engine and the prompts of the LLM providers share one so
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from expert_service.brief import Brief, default_season
 from expert_service.knowledge import Document, KnowledgeBase
 from expert_service.products import Product
-from expert_service.vocabulary import ACCENTS, NEUTRALS, canonical_colour, canonical_season, item_of
+from expert_service.vocabulary import (
+    ACCENTS,
+    NEUTRALS,
+    canonical_colour,
+    canonical_season,
+    item_of,
+    josa,
+)
 
 # Pieces that are wrong in a season whatever the catalog's season tags say.
 _OUT_OF_SEASON: dict[str, tuple[str, ...]] = {
@@ -88,6 +95,26 @@ def rules_for(*, brief: Brief, kb: KnowledgeBase) -> Rules:
     )
 
 
+def drop_improper_items(*, brief: Brief, rules: Rules) -> tuple[Brief, str]:
+    """Items asked for that a formal occasion rules out (반바지 to an interview) are set
+    aside, with a sentence that says why; the rest of the brief stands."""
+    occasion = rules.occasion
+    if occasion is None or int(occasion.meta.get("formality", 1)) < 3:
+        return brief, ""
+    improper = [i for i in brief.items if i in rules.avoid_items]
+    if not improper:
+        return brief, ""
+    kept = [i for i in brief.items if i not in improper]
+    colours = {k: v for k, v in brief.item_colours.items() if k not in improper}
+    named = ", ".join(improper)
+    title = occasion.title.split(" / ")[0]
+    note = (
+        f"{title}에는 {named}{josa(named, '이/가')} 격식에 맞지 않아서, "
+        "대신 자리에 어울리는 단정한 아이템으로 골랐어요."
+    )
+    return replace(brief, items=kept, item_colours=colours), note
+
+
 def _height_body(brief: Brief) -> str | None:
     """A height alone says petite or tall (thresholds differ for men and women)."""
     if not brief.height_cm:
@@ -155,6 +182,9 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
     if asked and item not in asked:
         return False
     if item in brief.item_colours and colour != brief.item_colours[item]:
+        return False
+    wanted = brief.item_colours.get(product.main_category)
+    if wanted and colour != wanted:
         return False
     return in_season(product, rules.season, strict=strict_season, fabric=rules.fabric)
 
@@ -234,6 +264,7 @@ def harmony(colours: list[str]) -> float:
     value -= 3.0 * max(0, len(set(accents)) - 1)  # two loud colours fight
     value += 1.0 if all(c in NEUTRALS for c in colours) else 0
     value += 0.5 if len(set(colours)) == len(colours) else -0.5
+    value -= 1.5 if {"네이비", "블랙"} <= set(colours) else 0  # side by side, one looks faded
     return value
 
 

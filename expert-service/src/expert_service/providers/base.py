@@ -46,6 +46,8 @@ class ExpertContext:
     image: ImageFacts | None = None
     photo: Photo | None = None
     peers: list[PeerAnswer] = field(default_factory=list)
+    # Things the answer must say whatever the angle ("면접에는 반바지가 격식에 맞지 않아서 ...").
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,7 @@ _REASONS = {
 def compose_answer(context: ExpertContext) -> str:
     """The whole Korean answer of one expert."""
     rng = random.Random(f"{context.seed}:{context.expert.agent_id}")
-    lines: list[str] = [look_line(context.picks, rng), missing_line(context)]
+    lines: list[str] = [look_line(context.picks, rng), *context.notes, missing_line(context)]
     if context.picks:
         reasons = _REASONS[context.expert.agent_id](context, rng)
         lines.append(" ".join(dict.fromkeys(r for r in reasons if r)))

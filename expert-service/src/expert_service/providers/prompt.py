@@ -101,6 +101,8 @@ def user_prompt(context: ExpertContext) -> str:
             parts.append(f"- {who}: {entry.get('text', '')[:300]}")
     parts.append("[패션 지식 자료]")
     parts += [f"{i}. ({p.title}) {p.text}" for i, p in enumerate(context.passages[:8], 1)]
+    if context.notes:
+        parts.append("[꼭 전할 말] " + " ".join(context.notes))
     if context.missing:
         parts.append("[카탈로그에 없는 것] " + ", ".join(context.missing.values()))
     if context.peers:
