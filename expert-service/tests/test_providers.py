@@ -24,6 +24,7 @@ from expert_service.server import open_panel
 BY_NAME = {p.product_name: p.product_id for p in build_products()}
 SHIRT = BY_NAME["화이트 옥스포드 셔츠"]
 SLACKS = BY_NAME["그레이 와이드 슬랙스"]
+OTHER_TOP = BY_NAME["네이비 옥스포드 셔츠"]
 TEXT = ["화이트 옥스포드 셔츠에 ", "그레이 와이드 슬랙스가 잘 어울려요.", "\n\n깔끔한 인상을 줘요."]
 
 
@@ -96,6 +97,8 @@ async def test_claude_streams_text_sees_the_photo_and_cites_validated_ids(
     url, jpeg = photo
 
     def script(body):
+        if expert_of(body) == "핏팅 코디네이터":  # two tops: one outfit keeps the first
+            return Reply(pieces=anthropic_stream(TEXT, [SHIRT, OTHER_TOP, SLACKS, "p9999-x"]))
         return Reply(pieces=anthropic_stream(TEXT, [SHIRT, SLACKS, "p9999-invented"]))
 
     async with running(script, anthropic_settings(catalog, settings_for)) as (panel, server):

@@ -275,11 +275,17 @@ class Panel:
             await queue.put(None)
 
     async def _validate(self, product_ids: list[str], context: ExpertContext) -> list[Product]:
-        """Only ids that exist in the catalog and respect the brief; at most one per piece."""
+        """Only ids that exist in the catalog and respect the brief; the coordinator's answer
+        is one outfit, so it keeps one product per category."""
         existing = await self._catalog.existing(product_ids=product_ids)
         kept: list[Product] = []
+        worn: set[str] = set()
+        one_outfit = context.expert == FITTING_COORDINATOR
         for product in existing.values():
             if not allowed(product, brief=context.brief, rules=context.rules, strict_season=False):
                 continue
+            if one_outfit and product.main_category in worn:
+                continue
+            worn.add(product.main_category)
             kept.append(product)
         return kept[:6]
