@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream
+.PHONY: help install protos run test lint format bench-stream reset-local compose-up
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -33,3 +33,9 @@ format: ## ruff fix + format
 
 bench-stream: ## SSE latency under load against a running system (make run in another terminal)
 	$(RUN) python bench/bench_stream.py $(ARGS)
+
+reset-local: ## delete var/ (embedded databases, logs, local images, generated secrets)
+	rm -rf var/
+
+compose-up: ## every service in its own container (cp .env.example .env and fill the secrets first)
+	docker compose up --build

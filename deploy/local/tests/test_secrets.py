@@ -2,14 +2,14 @@ import stat
 
 from tft_launcher.secrets import load_or_create_secrets
 
-NAMES = ("AUTH_JWT_SECRET", "GATEWAY_COOKIE_SECRET")
+NAMES = ("AUTH_JWT_SECRET", "TFT_EMBEDDED_REDIS_PASSWORD")
 
 
 def test_generated_once_private_and_reused(tmp_path):
     path = tmp_path / "var" / "secrets.env"
     first = load_or_create_secrets(path, NAMES, environ={})
     assert all(len(v) >= 32 for v in first.values())
-    assert first["AUTH_JWT_SECRET"] != first["GATEWAY_COOKIE_SECRET"]
+    assert first["AUTH_JWT_SECRET"] != first["TFT_EMBEDDED_REDIS_PASSWORD"]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_secrets(path, NAMES, environ={}) == first
 
@@ -23,7 +23,7 @@ def test_environment_wins_and_is_not_written(tmp_path):
     # Later, without the variable, a value of its own is generated once and then kept.
     later = load_or_create_secrets(path, NAMES, environ={})
     assert later["AUTH_JWT_SECRET"] != given
-    assert later["GATEWAY_COOKIE_SECRET"] == values["GATEWAY_COOKIE_SECRET"]
+    assert later["TFT_EMBEDDED_REDIS_PASSWORD"] == values["TFT_EMBEDDED_REDIS_PASSWORD"]
     assert load_or_create_secrets(path, NAMES, environ={}) == later
 
 

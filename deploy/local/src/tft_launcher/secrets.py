@@ -15,7 +15,6 @@ from dotenv import dotenv_values
 # Secrets the launcher provides when the environment does not.
 LAUNCHER_SECRETS = (
     "AUTH_JWT_SECRET",
-    "GATEWAY_COOKIE_SECRET",
     "TFT_EMBEDDED_POSTGRES_PASSWORD",
     "TFT_EMBEDDED_REDIS_PASSWORD",
 )
