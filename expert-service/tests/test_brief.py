@@ -68,3 +68,9 @@ def test_follow_up_merges_over_the_profile():
     assert second.changes == ["블랙은 빼고", "좀 더 캐주얼하게"]
     third = brief("이번엔 블랙 셔츠로").merged_over(second)
     assert "블랙" not in third.disliked_colours  # saying it again brings it back
+
+
+def test_materials_are_asked_for_by_name_only():
+    assert brief("여름용 린넨 셔츠").materials == ["린넨"]
+    assert brief("울 코트 추천").materials == ["울"]
+    assert brief("겨울에 서울 여행").materials == []  # 울 inside 겨울 and 서울

@@ -12,6 +12,7 @@ from expert_service.vocabulary import (
     FORMAL_SHIFT_WORDS,
     ITEM_WORDS,
     ITEMS,
+    MATERIALS,
     SEASONS,
     STYLES,
     find_terms,
@@ -55,6 +56,7 @@ class Brief:
     height_cm: int | None = None
     skin_tone: str | None = None  # knowledge document id of a personal colour
     styles: list[str] = field(default_factory=list)
+    materials: list[str] = field(default_factory=list)  # asked for in this message
     budget_max: int | None = None
     gender: str | None = None  # MEN / WOMEN
     formality_shift: int = 0  # -1 more casual, +1 more formal
@@ -243,6 +245,11 @@ def read_brief(*, text: str, kb: KnowledgeBase, today: date | None = None) -> Br
         height_cm=_height(text),
         skin_tone=tone[0].id if tone else None,
         styles=styles,
+        materials=[
+            m
+            for m in find_terms(_positive_text(text), MATERIALS, canonical_too=False)
+            if m != "데님"
+        ],
         budget_max=_budget(text),
         gender=_gender(text),
         formality_shift=shift,

@@ -50,7 +50,7 @@ async def _search_category(
         occasion = "캐주얼 데일리"
     elif brief.formality_shift > 0:
         occasion = f"{occasion} 클래식 오피스"
-    words = [occasion, rules.season, *brief.styles, *items]
+    words = [occasion, rules.season, *brief.styles, *brief.materials, *items]
     genders = (brief.gender, "UNISEX") if brief.gender else ()
     excluded = tuple(w for c in brief.disliked_colours for w in colour_words(c))
     # A colour the person bound to this piece ("네이비 바지") is a filter, so the pool has

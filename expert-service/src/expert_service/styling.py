@@ -186,6 +186,8 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
     wanted = brief.item_colours.get(product.main_category)
     if wanted and colour != wanted:
         return False
+    if item in brief.items:
+        return True  # named outright ("패딩 미리 사려고요"): the person's call, not the season's
     return in_season(product, rules.season, strict=strict_season, fabric=rules.fabric)
 
 
@@ -215,6 +217,7 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
     if rules.fabric:
         total += 1 if product.material in rules.fabric.words("good_materials") else 0
     total += 2 * _has(product, brief.styles)
+    total += 4 if brief.materials and product.material in brief.materials else 0
     total += 2.5 if colour in brief.liked_colours else 0
     shift = rules.formality - (
         int(rules.occasion.meta.get("formality", 1)) if rules.occasion else 1
@@ -280,6 +283,7 @@ def outfit_categories(*, brief: Brief, rules: Rules) -> list[str]:
         or any(_main_of(i) == "OUTER" for i in brief.items)
     ):
         needed.append("OUTER")
-    if "SHOES" in brief.categories or any(_main_of(i) == "SHOES" for i in brief.items):
-        needed.append("SHOES")
+    for extra in ("SHOES", "ACCESSORY"):
+        if extra in brief.categories or any(_main_of(i) == extra for i in brief.items):
+            needed.append(extra)
     return needed

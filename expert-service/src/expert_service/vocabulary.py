@@ -27,6 +27,23 @@ COLOURS: dict[str, tuple[str, ...]] = {
     "오렌지": ("오렌지", "주황", "주황색", "orange", "테라코타"),
     "퍼플": ("퍼플", "보라", "보라색", "purple", "라벤더", "라일락"),
 }
+# canonical material (the catalog's word) -> words a person may use for it
+MATERIALS: dict[str, tuple[str, ...]] = {
+    "린넨": ("린넨", "리넨", "마 소재"),
+    # Never bare "울": it hides inside 겨울 and 서울.
+    "울": ("울 소재", "울코트", "울 코트", "울니트", "울 니트", "모직", "양모", "wool"),
+    "캐시미어": ("캐시미어",),
+    "코튼": ("코튼", "면 소재", "순면"),
+    "데님": ("데님",),
+    "레더": ("레더", "가죽"),
+    "스웨이드": ("스웨이드",),
+    "코듀로이": ("코듀로이", "골덴", "코르덴"),
+    "실크": ("실크", "새틴"),
+    "나일론": ("나일론",),
+    "플리스": ("플리스", "후리스", "뽀글이"),
+    "트위드": ("트위드",),
+    "기모코튼": ("기모",),
+}
 NEUTRALS = ("블랙", "화이트", "아이보리", "그레이", "차콜", "네이비", "베이지", "브라운", "카키")
 # Colours that read loud; two of them in one outfit rarely work.
 ACCENTS = ("레드", "옐로우", "오렌지", "퍼플", "핑크", "그린", "민트", "블루", "버건디")
@@ -176,12 +193,14 @@ def josa(word: str, pair: str) -> str:
     return with_batchim if has_batchim else without
 
 
-def find_terms(text: str, table: dict[str, tuple[str, ...]]) -> list[str]:
+def find_terms(
+    text: str, table: dict[str, tuple[str, ...]], *, canonical_too: bool = True
+) -> list[str]:
     """Canonical terms named in the text; a longer match hides the shorter ones inside it."""
     lowered = text.lower()
     spans: list[tuple[int, int, str]] = []
     for canon, words in table.items():
-        for word in {canon, *words}:
+        for word in {canon, *words} if canonical_too else set(words):
             start = lowered.find(word.lower())
             while start >= 0:
                 spans.append((start, start + len(word), canon))
