@@ -200,3 +200,27 @@ async def test_a_colour_bound_to_a_category_is_honoured(expert_stub, room_id):
         bottoms = [CATALOG[r.product_id] for r in answer.products]
         bottoms = [p for p in bottoms if p.main_category == "BOTTOM"]
         assert bottoms and all(p.color_name == "네이비" for p in bottoms)
+
+
+async def test_a_caller_leaving_early_stops_the_turn_and_keeps_its_message(
+    expert_stub, room_id, redis
+):
+    import asyncio
+    import json
+
+    call = expert_stub.Consult(
+        expert_pb2.ConsultRequest(room_id=room_id, user_input="데일리룩 추천해줘"), timeout=30
+    )
+    received = 0
+    async for _ in call:
+        received += 1
+        if received == 3:
+            call.cancel()
+            break
+    key = f"{redis.test_prefix}:history:{room_id}"
+    for _ in range(100):  # the history write happens after the cancellation, in the background
+        if await redis.exists(key):
+            break
+        await asyncio.sleep(0.05)
+    history = [json.loads(item) for item in await redis.lrange(key, 0, -1)]
+    assert history[0] == {"role": "user", "agent_id": "", "text": "데일리룩 추천해줘"}

@@ -1,6 +1,7 @@
 """ExpertService over gRPC: converts between proto and the panel's domain, maps errors."""
 
 import grpc
+from redis.exceptions import RedisError
 
 from expert_service.experts import PANEL, Expert, UnknownExpertError
 from expert_service.panel import Completed, Delta, Failed, Panel, PanelEvent
@@ -72,3 +73,5 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         except CatalogUnavailableError:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "product catalog is unavailable")
+        except RedisError:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "conversation memory is unavailable")
