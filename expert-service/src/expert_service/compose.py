@@ -77,7 +77,14 @@ def look_line(products: list[Product], rng: random.Random) -> str:
     if top and bottom:
         b = phrase(bottom)
         line = f"{phrase(top)}에 {b}{josa(b, '이/가')} " + rng.choice(
-            ["잘 어울려요", "딱 좋아요", "제일 잘 어울려요", "안정적으로 잘 맞아요"]
+            [
+                "잘 어울려요",
+                "딱 좋아요",
+                "제일 잘 어울려요",
+                "안정적으로 잘 맞아요",
+                "깔끔하게 잘 어울려요",
+                "무난하면서도 멋스러워요",
+            ]
         )
     else:
         piece = top or bottom or outer or shoes
@@ -88,7 +95,7 @@ def look_line(products: list[Product], rng: random.Random) -> str:
     if outer and (top and bottom):
         o = phrase(outer)
         line += f". 여기에 {o}{josa(o, '을/를')} " + rng.choice(
-            ["걸치면 완성이에요", "더하면 좋아요"]
+            ["걸치면 완성이에요", "더하면 좋아요", "겹쳐 입으면 훨씬 갖춰 보여요"]
         )
     if shoes and (top and bottom):
         s = phrase(shoes)
@@ -145,6 +152,7 @@ def colour_pair_reason(products: list[Product], rng: random.Random) -> str:
                 f"{a}{josa(a, '과/와')} {b}{josa(b, '은/는')} "
                 "둘 다 뉴트럴이라 실패가 없는 조합이에요.",
                 f"{a}·{b}처럼 뉴트럴끼리 맞추면 차분하면서도 정돈돼 보여요.",
+                f"{a}{josa(a, '과/와')} {b}, 두 가지 뉴트럴로 묶어서 어떤 자리에도 무리가 없어요.",
             ]
         )
     accent = b if a in NEUTRALS else a
