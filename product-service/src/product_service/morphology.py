@@ -37,7 +37,9 @@ class KiwiTokenizer:
 def load_kiwi(*, user_words: Iterable[str]) -> KiwiTokenizer | None:
     """Kiwi, or None (logged) when the package or its model cannot be loaded."""
     try:
-        return KiwiTokenizer(user_words=user_words)
+        kiwi = KiwiTokenizer(user_words=user_words)
+        kiwi.tokens("첫 분석은 느리다")  # the first analysis builds kiwi's caches
+        return kiwi
     except Exception:  # an optional accelerator must never stop the service
         log.exception("kiwi could not be loaded; continuing with the whitespace tokenizer")
         return None

@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 
 from product_service.cache import ProductCache
-from product_service.embeddings import backfill_embeddings, load_embedder
+from product_service.embeddings import Embedder, backfill_embeddings, load_embedder
 from product_service.facets import sync_facets
 from product_service.lexicon import Lexicon
 from product_service.morphology import load_kiwi_in_background
@@ -80,12 +80,23 @@ async def upgrade_search(
             if embedder.available:
                 search.use_embedder(embedder)
                 _log_ready("embeddings", started)
-                count = await backfill_embeddings(pool=pool, embedder=embedder)
-                _log_ready("embedding backfill", started, products=count)
+                await _keep_vectors_filled(pool=pool, embedder=embedder, settings=settings)
     except asyncio.CancelledError:
         raise
     except Exception:  # the service keeps serving lexical search
         log.exception("search upgrade failed")
+
+
+async def _keep_vectors_filled(
+    *, pool: asyncpg.Pool, embedder: Embedder, settings: ProductSettings
+) -> None:
+    """Embeds products without vectors now, then again after every import or seed (polled)."""
+    while True:
+        started = time.perf_counter()
+        count = await backfill_embeddings(pool=pool, embedder=embedder)
+        if count:
+            _log_ready("embedding backfill", started, products=count)
+        await asyncio.sleep(settings.embedding_backfill_interval_seconds)
 
 
 def _log_ready(what: str, started: float, **fields: object) -> None:

