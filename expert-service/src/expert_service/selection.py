@@ -80,6 +80,20 @@ async def _search_category(
             limit=60,
         )
         found = found + await catalog.search(search=narrow)
+    if sum(allowed(p, brief=brief, rules=rules, strict_season=False) for p in found) < 3:
+        # Strict occasions (조문: dark colours only, no patterns) can leave the ranked page
+        # nearly empty: ask again with the occasion's colours as the filter and more rows.
+        only = tuple(rules.occasion.words("only_colours")) if rules.occasion else ()
+        wide = SearchFilter(
+            query=" ".join(items or [rules.season]),
+            main_categories=(category,),
+            colors=colours or only,
+            exclude_colors=excluded,
+            genders=genders,
+            max_price=brief.budget_max or 0,
+            limit=100,
+        )
+        found = found + await catalog.search(search=wide)
     return list({p.product_id: p for p in found}.values())
 
 

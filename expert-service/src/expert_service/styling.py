@@ -218,6 +218,8 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
         total += 1 if product.material in rules.fabric.words("good_materials") else 0
     total += 2 * _has(product, brief.styles)
     total += 4 if brief.materials and product.material in brief.materials else 0
+    # Not told who will wear it: pieces anyone can wear are the safer guess.
+    total += 1.0 if not brief.gender and product.gender == "UNISEX" else 0
     total += 2.5 if colour in brief.liked_colours else 0
     shift = rules.formality - (
         int(rules.occasion.meta.get("formality", 1)) if rules.occasion else 1

@@ -94,7 +94,8 @@ def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
             out.append(sentence)
             break
     if not said:
-        out.append("키나 체형을 알려주시면 핏과 기장을 더 정확하게 맞춰 드릴게요.")
+        who = "성별과 키, 체형을" if not brief.gender else "키나 체형을"
+        out.append(f"{who} 알려주시면 핏과 기장을 더 정확하게 맞춰 드릴게요.")
     out.append(_budget(c))
     return out
 
