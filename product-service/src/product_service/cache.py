@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from product_service.catalog import fetch_products
 from product_service.metrics import CACHE_LOOKUPS
 from product_service.product import Product
+from product_service.search_cache import VERSION_KEY, bump_catalog_version
 
 KEY_PREFIX = "product_id:"
 
@@ -21,10 +22,18 @@ KEY_PREFIX = "product_id:"
 class ProductCache:
     """Redis side of product lookups; `prefix` lets tests isolate their keys."""
 
-    def __init__(self, *, redis: Redis, ttl_seconds: int, prefix: str = KEY_PREFIX) -> None:
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        ttl_seconds: int,
+        prefix: str = KEY_PREFIX,
+        version_key: str = VERSION_KEY,
+    ) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
         self._prefix = prefix
+        self._version_key = version_key
 
     def key(self, product_id: str) -> str:
         return f"{self._prefix}{product_id}"
@@ -47,6 +56,10 @@ class ProductCache:
                 payload = json.dumps(product.to_dict(), ensure_ascii=False)
                 pipe.set(self.key(product.product_id), payload, ex=self._ttl)
             await pipe.execute()
+
+    async def catalog_changed(self) -> None:
+        """Retires cached search answers too (they may now rank differently)."""
+        await bump_catalog_version(self._redis, version_key=self._version_key)
 
     async def invalidate(self, product_ids: Sequence[str]) -> None:
         # Chunked so one import of 100k products does not build one giant command.

@@ -53,6 +53,8 @@ async def seed_demo_catalog(
         total.updated += result.updated
         total.unchanged += result.unchanged
         await cache.invalidate(result.added + result.updated)
+    if total.added or total.updated:
+        await cache.catalog_changed()
     to_draw = await _needing_pictures(store=store, products=products, result=total)
     started = time.perf_counter()
     looks = await draw_product_images(

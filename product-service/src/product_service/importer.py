@@ -251,6 +251,8 @@ async def import_catalog(
         report.unchanged += len(result.unchanged)
         touched = set(result.added) | set(result.updated)
         changed += [p for p in batch if p.product_id in touched]
+    if changed:
+        await cache.catalog_changed()
     await draw_product_images(
         store=store,
         products=[p for p in changed if not p.image_source_url],

@@ -9,11 +9,14 @@ from dataclasses import dataclass, replace
 import asyncpg
 import numpy as np
 
+from product_service.cache import ProductCache, lookup_products
 from product_service.catalog import PRODUCT_COLUMNS, product_from_row
 from product_service.embeddings import Embedder, NoEmbedder, from_bytes
+from product_service.lexicon import normalise
 from product_service.metrics import SEARCH_CALLS, SEARCH_DURATION, SEARCH_RESULTS
 from product_service.product import Product
 from product_service.query_understanding import ParsedQuery, QueryUnderstanding, Tokenizer
+from product_service.search_cache import SearchCache, request_key
 from product_service.search_sql import (
     DEFAULT_LIMIT,
     TEXT_WEIGHT,
@@ -126,10 +129,15 @@ class ProductSearch:
         pool: asyncpg.Pool,
         understanding: QueryUnderstanding,
         embedder: Embedder | None = None,
+        answers: SearchCache | None = None,
+        products: ProductCache | None = None,
     ) -> None:
         self._pool = pool
         self._understanding = understanding
         self._embedder: Embedder = embedder or NoEmbedder()
+        # Both or neither: cached answers hold ids, the product cache turns them into products.
+        self._answers = answers if products else None
+        self._products = products
 
     def use_embedder(self, embedder: Embedder) -> None:
         self._embedder = embedder
@@ -139,21 +147,41 @@ class ProductSearch:
 
     async def search(self, *, query: str, filters: SearchFilters) -> list[ScoredProduct]:
         started = time.perf_counter()
-        intent = self._understanding.parse(query)
-        vector = None
-        # Only free words the lexicon did not understand ("비 오는 날") need meaning; a fully
-        # understood query ("네이비 슬랙스") is answered exactly and without the model's cost.
-        if intent.terms and self._embedder.available:
-            vector = await asyncio.to_thread(self._embedder.query, query)
         try:
-            results = await search_products(
-                self._pool, filters=filters, intent=intent, query_vector=vector
-            )
+            validate_filters(filters)
         except ValueError:
             SEARCH_CALLS.labels("invalid").inc()
             raise
+        intent = self._understanding.parse(query)
+        # Only free words the lexicon did not understand ("비 오는 날") need meaning; a fully
+        # understood query ("네이비 슬랙스") is answered exactly and without the model's cost.
+        semantic = bool(intent.terms) and self._embedder.available
+        mode = "semantic" if semantic else "lexical"
+        key = request_key(query=normalise(query), filters=filters, mode=mode)
+        results = await self._cached(key)
+        if results is None:
+            vector = await asyncio.to_thread(self._embedder.query, query) if semantic else None
+            results = await search_products(
+                self._pool, filters=filters, intent=intent, query_vector=vector
+            )
+            if self._answers:
+                await self._answers.put(key, [(r.product.product_id, r.score) for r in results])
+        else:
+            mode = "cached"
         SEARCH_CALLS.labels("found" if results else "empty").inc()
         SEARCH_RESULTS.observe(len(results))
-        mode = "semantic" if vector is not None else "lexical"
         SEARCH_DURATION.labels(mode).observe(time.perf_counter() - started)
         return results
+
+    async def _cached(self, key: str) -> list[ScoredProduct] | None:
+        if not self._answers or not self._products:
+            return None
+        hit = await self._answers.get(key)
+        if hit is None:
+            return None
+        found = await lookup_products(
+            pool=self._pool, cache=self._products, product_ids=[pid for pid, _ in hit]
+        )
+        if len(found) != len({pid for pid, _ in hit}):
+            return None  # a product was deleted since: answer afresh
+        return [ScoredProduct(product=found[pid], score=score) for pid, score in hit]

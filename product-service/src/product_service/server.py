@@ -15,6 +15,7 @@ from product_service.lexicon import Lexicon
 from product_service.morphology import load_kiwi_in_background
 from product_service.query_understanding import QueryUnderstanding
 from product_service.search import ProductSearch
+from product_service.search_cache import SearchCache
 from product_service.servicer import ProductServicer
 from product_service.settings import ProductSettings
 from tftkit.grpc_server import GrpcServer
@@ -41,12 +42,19 @@ async def serve(settings: ProductSettings) -> None:
     ):
         await prepare_database(pool)
         lexicon = Lexicon()
-        search = ProductSearch(pool=pool, understanding=QueryUnderstanding(lexicon=lexicon))
-        servicer = ProductServicer(
-            pool=pool,
-            cache=ProductCache(redis=redis, ttl_seconds=settings.cache_ttl_seconds),
-            search=search,
+        products = ProductCache(redis=redis, ttl_seconds=settings.cache_ttl_seconds)
+        answers = (
+            SearchCache(redis=redis, ttl_seconds=settings.search_cache_ttl_seconds)
+            if settings.search_cache_ttl_seconds
+            else None
         )
+        search = ProductSearch(
+            pool=pool,
+            understanding=QueryUnderstanding(lexicon=lexicon),
+            answers=answers,
+            products=products,
+        )
+        servicer = ProductServicer(pool=pool, cache=products, search=search)
         server = GrpcServer(
             host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
         )

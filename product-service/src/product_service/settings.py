@@ -15,6 +15,9 @@ class ProductSettings(ServiceSettings):
     redis_url: str
     # Seconds a cached product lives in Redis (`product_id:{id}`).
     cache_ttl_seconds: int = 3600
+    # Seconds a search answer (ids and scores) stays in Redis; 0 disables. Seeds and imports
+    # retire all answers at once (catalog version).
+    search_cache_ttl_seconds: int = 300
     # Demo catalog: size and seed of the generator.
     seed_count: int = 3000
     seed_random: int = 42
