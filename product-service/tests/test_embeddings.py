@@ -32,12 +32,12 @@ def embedder():
         ("운동할 때", "러닝화 운동", "실크 블라우스 결혼식"),
     ],
 )
-def test_korean_similarity_is_sensible(embedder, query, near, far):
+async def test_korean_similarity_is_sensible(embedder, query, near, far):
     # Margins are small (0.02-0.06) and loanword synonyms are weak (흰색 운동화 sits closer to
     # 블랙 울 코트 than to 화이트 캔버스 스니커즈): that is why the lexicon leads and the model
     # only re-ranks.
-    vector = embedder.query(query)
-    near_vector, far_vector = embedder.passages([near, far])
+    vector = await embedder.query(query)
+    near_vector, far_vector = await embedder.passages([near, far])
     assert vector.shape == (384,)
     assert float(near_vector @ vector) > float(far_vector @ vector)
 
@@ -81,7 +81,7 @@ async def test_fully_understood_queries_skip_the_model(pool, understanding):
     class Exploding(NoEmbedder):
         available = True
 
-        def query(self, text):
+        async def query(self, text):
             raise AssertionError("the model must not run for a fully understood query")
 
     search = ProductSearch(pool=pool, understanding=understanding, embedder=Exploding())

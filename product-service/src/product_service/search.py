@@ -2,7 +2,6 @@
 the rules), then semantic re-ranking of queries with free words.
 """
 
-import asyncio
 import time
 from dataclasses import dataclass, replace
 
@@ -160,7 +159,7 @@ class ProductSearch:
         key = request_key(query=normalise(query), filters=filters, mode=mode)
         results = await self._cached(key)
         if results is None:
-            vector = await asyncio.to_thread(self._embedder.query, query) if semantic else None
+            vector = await self._embedder.query(query) if semantic else None
             results = await search_products(
                 self._pool, filters=filters, intent=intent, query_vector=vector
             )
