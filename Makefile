@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream reset-local compose-up
+.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ lint: ## ruff check + format check
 format: ## ruff fix + format
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+eval-experts: ## the expert panel (offline engine) through 49 stylist scenarios: score per check, overall, timings
+	$(RUN) python bench/eval_experts.py --start-product-service
 
 bench-stream: ## SSE latency under load against a running system (make run in another terminal)
 	$(RUN) python bench/bench_stream.py $(ARGS)
