@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from product_service.catalog import PRODUCT_COLUMNS, product_from_row, upsert_products
-from product_service.embeddings import NoEmbedder, backfill_embeddings, load_embedder
+from product_service.embeddings import (
+    NoEmbedder,
+    VectorIndex,
+    backfill_embeddings,
+    load_embedder,
+)
 from product_service.generator import generate_catalog
 from product_service.indexing import search_text_for
 from product_service.lexicon import Lexicon
@@ -91,7 +96,11 @@ async def evaluate(args: argparse.Namespace) -> int:
             product_from_row(r) for r in await pool.fetch(f"SELECT {PRODUCT_COLUMNS} FROM products")
         ]
         understanding = QueryUnderstanding(lexicon=lexicon, tokenizer=kiwi)
-        search = ProductSearch(pool=pool, understanding=understanding, embedder=embedder)
+        vectors = VectorIndex()
+        await vectors.refresh(pool)
+        search = ProductSearch(
+            pool=pool, understanding=understanding, embedder=embedder, vectors=vectors
+        )
         by_kind: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for item in queries:
             results = await search.search(query=item["query"], filters=SearchFilters(limit=K))

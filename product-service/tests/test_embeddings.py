@@ -6,6 +6,7 @@ import pytest
 from product_service.catalog import upsert_products
 from product_service.embeddings import (
     NoEmbedder,
+    VectorIndex,
     backfill_embeddings,
     from_bytes,
     load_embedder,
@@ -58,8 +59,21 @@ async def test_backfill_then_semantic_reranking(empty_dsn, embedder, catalog, un
         missing = await pool.fetchval("SELECT count(*) FROM products WHERE embedding IS NULL")
         assert missing == 0
 
+        vectors = VectorIndex()
+        await vectors.refresh(pool)
+        assert vectors.size == 40
+        probe = await embedder.query("겨울에 따뜻한 옷")
+        nearest = vectors.nearest(probe, count=5)
+        stored = await pool.fetch(
+            "SELECT product_id, embedding FROM products WHERE product_id = ANY($1)", nearest
+        )
+        similarity = {r["product_id"]: float(from_bytes(r["embedding"]) @ probe) for r in stored}
+        assert [similarity[i] for i in nearest] == sorted(similarity.values(), reverse=True)
+
         lexical = ProductSearch(pool=pool, understanding=understanding)
-        semantic = ProductSearch(pool=pool, understanding=understanding, embedder=embedder)
+        semantic = ProductSearch(
+            pool=pool, understanding=understanding, embedder=embedder, vectors=vectors
+        )
         # Free words only, in no product's text: lexical search has nothing to offer, the
         # model still orders the catalog by meaning.
         query = "비 오는 날 산책할 때"

@@ -8,7 +8,7 @@ loaded) and kept as free terms for full-text ranking.
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from product_service.lexicon import Lexicon, Term, normalise
@@ -107,6 +107,10 @@ class ParsedQuery:
 
     def is_empty(self) -> bool:
         return self == ParsedQuery()
+
+    def is_understood(self) -> bool:
+        """True when the lexicon recognised anything beyond free words."""
+        return replace(self, terms=()) != ParsedQuery()
 
 
 def strip_particle(word: str) -> str:

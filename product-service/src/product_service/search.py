@@ -3,6 +3,7 @@ the rules), then semantic re-ranking of queries with free words.
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import asyncpg
@@ -10,7 +11,7 @@ import numpy as np
 
 from product_service.cache import ProductCache, lookup_products
 from product_service.catalog import PRODUCT_COLUMNS, product_from_row
-from product_service.embeddings import Embedder, NoEmbedder, from_bytes
+from product_service.embeddings import Embedder, NoEmbedder, VectorIndex, from_bytes
 from product_service.lexicon import normalise
 from product_service.metrics import SEARCH_CALLS, SEARCH_DURATION, SEARCH_RESULTS
 from product_service.product import Product
@@ -28,6 +29,8 @@ from product_service.search_sql import (
 # Semantic similarity (cosine, ~0.7-0.9 for e5) × this: less than one matched occasion.
 _W_SEMANTIC = 5.0
 _SEMANTIC_CANDIDATES = 80
+# Products nearest in meaning that join the candidates of a query of free words only.
+_SEMANTIC_RETRIEVAL = 200
 # Structured candidates whose texts are ranked against the free words.
 _TEXT_CANDIDATES = 300
 
@@ -44,19 +47,25 @@ async def search_products(
     filters: SearchFilters,
     intent: ParsedQuery,
     query_vector: np.ndarray | None = None,
+    semantic_ids: Sequence[str] = (),
 ) -> list[ScoredProduct]:
     """Products matching the filters, best first; see the module docstring for the rules.
 
     With a query vector, a wider set of candidates is re-ranked by semantic similarity,
-    which mostly orders products the lexical score ties.
+    which mostly orders products the lexical score ties. `semantic_ids` (the products nearest
+    the query vector) join the candidates of a query made of free words only.
     """
     validate_filters(filters)
     limit = filters.limit or DEFAULT_LIMIT
     semantic = query_vector is not None
-    wanted = max(limit * 4, _SEMANTIC_CANDIDATES) if semantic else limit
+    wanted = max(limit * 4, _SEMANTIC_CANDIDATES, len(semantic_ids)) if semantic else limit
     sql = build_search_sql(filters, intent)
-    rows = await pool.fetch(_ranked_query(sql, wanted=wanted, semantic=semantic), *sql.params)
-    if not rows and semantic and sql.text_query and not sql.where:
+    query = _ranked_query(
+        sql, wanted=wanted, semantic=semantic, understood=intent.is_understood(),
+        semantic_ids=semantic_ids,
+    )  # fmt: skip
+    rows = await pool.fetch(query, *sql.params)
+    if not rows and semantic and sql.text_query and not sql.where and not semantic_ids:
         # Only free words, none of them in any product text: let the model choose among all.
         sql = build_search_sql(filters, ParsedQuery())
         rows = await pool.fetch(_ranked_query(sql, wanted=wanted, semantic=True), *sql.params)
@@ -66,9 +75,17 @@ async def search_products(
     return scored[:limit]
 
 
-def _ranked_query(sql: SearchSql, *, wanted: int, semantic: bool) -> str:
+def _ranked_query(
+    sql: SearchSql,
+    *,
+    wanted: int,
+    semantic: bool,
+    understood: bool = True,
+    semantic_ids: Sequence[str] = (),
+) -> str:
     """Ranks on the narrow facets; only free words touch the wide table, and then only for
-    the best structured candidates (or through its full-text index when there are none)."""
+    the best structured candidates, or, for a query of free words only, for the products its
+    words occur in (full-text index) and those nearest in meaning."""
     where = " AND ".join(sql.where) or "TRUE"
     structured = f"({' + '.join(sql.score)})::float8"
     limit = sql.param(wanted)
@@ -77,7 +94,7 @@ def _ranked_query(sql: SearchSql, *, wanted: int, semantic: bool) -> str:
             f"ranked AS (SELECT f.product_id, {structured} AS score FROM product_facets f"
             f" WHERE {where} ORDER BY score DESC, f.product_id LIMIT {limit})"
         )
-    elif sql.where:
+    elif understood:
         text = f"{TEXT_WEIGHT} * ts_rank(p.search_vector, {sql.text_query}, 1)"
         ranked = (
             f"pre AS (SELECT f.product_id, {structured} AS score FROM product_facets f"
@@ -88,10 +105,14 @@ def _ranked_query(sql: SearchSql, *, wanted: int, semantic: bool) -> str:
         )
     else:
         text = f"{TEXT_WEIGHT} * ts_rank(p.search_vector, {sql.text_query}, 1)"
+        found = f"p.search_vector @@ {sql.text_query}"
+        if semantic_ids:
+            found = f"({found} OR f.product_id = ANY({sql.param(list(semantic_ids))}))"
         ranked = (
-            f"ranked AS (SELECT p.product_id, {text} AS score FROM products p"
-            f" WHERE p.search_vector @@ {sql.text_query}"
-            f" ORDER BY score DESC, p.product_id LIMIT {limit})"
+            f"ranked AS (SELECT f.product_id, {text} AS score"
+            f" FROM product_facets f JOIN products p USING (product_id)"
+            f" WHERE {where} AND {found}"
+            f" ORDER BY score DESC, f.product_id LIMIT {limit})"
         )
     return (
         f"WITH {ranked} SELECT {_qualified(PRODUCT_COLUMNS)}"
@@ -128,18 +149,21 @@ class ProductSearch:
         pool: asyncpg.Pool,
         understanding: QueryUnderstanding,
         embedder: Embedder | None = None,
+        vectors: VectorIndex | None = None,
         answers: SearchCache | None = None,
         products: ProductCache | None = None,
     ) -> None:
         self._pool = pool
         self._understanding = understanding
         self._embedder: Embedder = embedder or NoEmbedder()
+        self._vectors = vectors or VectorIndex()
         # Both or neither: cached answers hold ids, the product cache turns them into products.
         self._answers = answers if products else None
         self._products = products
 
-    def use_embedder(self, embedder: Embedder) -> None:
+    def use_embedder(self, embedder: Embedder, vectors: VectorIndex) -> None:
         self._embedder = embedder
+        self._vectors = vectors
 
     def use_tokenizer(self, tokenizer: Tokenizer) -> None:
         self._understanding.use_tokenizer(tokenizer)
@@ -160,9 +184,13 @@ class ProductSearch:
         results = await self._cached(key)
         if results is None:
             vector = await self._embedder.query(query) if semantic else None
+            nearest: list[str] = []
+            if vector is not None and not intent.is_understood():
+                nearest = self._vectors.nearest(vector, count=_SEMANTIC_RETRIEVAL)
             results = await search_products(
-                self._pool, filters=filters, intent=intent, query_vector=vector
-            )
+                self._pool, filters=filters, intent=intent, query_vector=vector,
+                semantic_ids=nearest,
+            )  # fmt: skip
             if self._answers:
                 await self._answers.put(key, [(r.product.product_id, r.score) for r in results])
         else:

@@ -9,7 +9,12 @@ from pathlib import Path
 import asyncpg
 
 from product_service.cache import ProductCache
-from product_service.embeddings import Embedder, backfill_embeddings, load_embedder
+from product_service.embeddings import (
+    Embedder,
+    VectorIndex,
+    backfill_embeddings,
+    load_embedder,
+)
 from product_service.facets import sync_facets
 from product_service.lexicon import Lexicon
 from product_service.morphology import load_kiwi_in_background
@@ -86,9 +91,13 @@ async def upgrade_search(
             started = time.perf_counter()
             embedder = await asyncio.to_thread(load_embedder)
             if embedder.available:
-                search.use_embedder(embedder)
-                _log_ready("embeddings", started)
-                await _keep_vectors_filled(pool=pool, embedder=embedder, settings=settings)
+                vectors = VectorIndex()
+                await vectors.refresh(pool)
+                search.use_embedder(embedder, vectors)
+                _log_ready("embeddings", started, vectors=vectors.size)
+                await _keep_vectors_filled(
+                    pool=pool, embedder=embedder, vectors=vectors, settings=settings
+                )
     except asyncio.CancelledError:
         raise
     except Exception:  # the service keeps serving lexical search
@@ -96,14 +105,16 @@ async def upgrade_search(
 
 
 async def _keep_vectors_filled(
-    *, pool: asyncpg.Pool, embedder: Embedder, settings: ProductSettings
+    *, pool: asyncpg.Pool, embedder: Embedder, vectors: VectorIndex, settings: ProductSettings
 ) -> None:
-    """Embeds products without vectors now, then again after every import or seed (polled)."""
+    """Embeds products without vectors now, then again after every import or seed (polled),
+    and reloads the in-memory index (another replica may have done the embedding)."""
     while True:
         started = time.perf_counter()
         count = await backfill_embeddings(pool=pool, embedder=embedder)
+        await vectors.refresh(pool)
         if count:
-            _log_ready("embedding backfill", started, products=count)
+            _log_ready("embedding backfill", started, products=count, vectors=vectors.size)
         await asyncio.sleep(settings.embedding_backfill_interval_seconds)
 
 
