@@ -95,6 +95,7 @@ class VectorIndex:
 
     def __init__(self) -> None:
         self._ids: list[str] = []
+        self._row: dict[str, int] = {}
         self._matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
 
     @property
@@ -109,6 +110,16 @@ class VectorIndex:
         data = b"".join(row["embedding"] for row in rows)
         matrix = np.frombuffer(data, dtype=np.float16).astype(np.float32)
         self._ids, self._matrix = ids, matrix.reshape(len(ids), DIMENSIONS)
+        self._row = {pid: i for i, pid in enumerate(ids)}
+
+    def similarities(self, product_ids: list[str], vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each product to `vector`; 0 for products without a vector."""
+        rows = [self._row.get(pid, -1) for pid in product_ids]
+        known = np.array([r >= 0 for r in rows])
+        result = np.zeros(len(rows), dtype=np.float32)
+        if known.any():
+            result[known] = self._matrix[np.array(rows)[known]] @ vector
+        return result
 
     def nearest(self, vector: np.ndarray, *, count: int) -> list[str]:
         """Ids of the `count` products most similar to `vector`, best first."""

@@ -4,14 +4,14 @@ the rules), then semantic re-ranking of queries with free words.
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import asyncpg
 import numpy as np
 
 from product_service.cache import ProductCache, lookup_products
 from product_service.catalog import PRODUCT_COLUMNS, product_from_row
-from product_service.embeddings import Embedder, NoEmbedder, VectorIndex, from_bytes
+from product_service.embeddings import Embedder, NoEmbedder, VectorIndex
 from product_service.lexicon import normalise
 from product_service.metrics import SEARCH_CALLS, SEARCH_DURATION, SEARCH_RESULTS
 from product_service.product import Product
@@ -30,7 +30,7 @@ from product_service.search_sql import (
 _W_SEMANTIC = 5.0
 _SEMANTIC_CANDIDATES = 80
 # Products nearest in meaning that join the candidates of a query of free words only.
-_SEMANTIC_RETRIEVAL = 200
+_SEMANTIC_RETRIEVAL = 100
 # Structured candidates whose texts are ranked against the free words.
 _TEXT_CANDIDATES = 300
 
@@ -47,40 +47,50 @@ async def search_products(
     filters: SearchFilters,
     intent: ParsedQuery,
     query_vector: np.ndarray | None = None,
-    semantic_ids: Sequence[str] = (),
+    vectors: VectorIndex | None = None,
 ) -> list[ScoredProduct]:
-    """Products matching the filters, best first; see the module docstring for the rules.
+    """Products matching the filters, best first; see search_sql.py for the rules.
 
-    With a query vector, a wider set of candidates is re-ranked by semantic similarity,
-    which mostly orders products the lexical score ties. `semantic_ids` (the products nearest
-    the query vector) join the candidates of a query made of free words only.
+    With a query vector (and the index of product vectors), a wider set of candidates is
+    re-ranked by semantic similarity, which mostly orders products the lexical score ties; a
+    query of free words only also takes the products nearest in meaning as candidates.
     """
     validate_filters(filters)
     limit = filters.limit or DEFAULT_LIMIT
-    semantic = query_vector is not None
-    wanted = max(limit * 4, _SEMANTIC_CANDIDATES, len(semantic_ids)) if semantic else limit
     sql = build_search_sql(filters, intent)
+    understood = intent.is_understood()
+    if query_vector is None or vectors is None or not vectors.size:
+        query = _ranked_query(sql, wanted=limit, understood=understood, full_rows=True)
+        rows = await pool.fetch(query, *sql.params)
+        return [ScoredProduct(product=product_from_row(r), score=r["score"]) for r in rows]
+    nearest = [] if understood else vectors.nearest(query_vector, count=_SEMANTIC_RETRIEVAL)
+    wanted = max(limit * 4, _SEMANTIC_CANDIDATES, len(nearest))
     query = _ranked_query(
-        sql, wanted=wanted, semantic=semantic, understood=intent.is_understood(),
-        semantic_ids=semantic_ids,
-    )  # fmt: skip
-    rows = await pool.fetch(query, *sql.params)
-    if not rows and semantic and sql.text_query and not sql.where and not semantic_ids:
-        # Only free words, none of them in any product text: let the model choose among all.
-        sql = build_search_sql(filters, ParsedQuery())
-        rows = await pool.fetch(_ranked_query(sql, wanted=wanted, semantic=True), *sql.params)
-    scored = [ScoredProduct(product=product_from_row(row), score=row["score"]) for row in rows]
-    if semantic and rows:
-        scored = _rerank(scored, [row["embedding"] for row in rows], query_vector)
-    return scored[:limit]
+        sql, wanted=wanted, understood=understood, semantic_ids=nearest, full_rows=False
+    )
+    ranked = [(r["product_id"], r["score"]) for r in await pool.fetch(query, *sql.params)]
+    if not ranked:
+        return []
+    # Re-rank ids and scores with the in-memory vectors; full rows for the winners only.
+    similarities = vectors.similarities([pid for pid, _ in ranked], query_vector)
+    scores = {
+        pid: score + _W_SEMANTIC * float(similarity)
+        for (pid, score), similarity in zip(ranked, similarities, strict=True)
+    }
+    best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:limit]
+    rows = await pool.fetch(
+        f"SELECT {PRODUCT_COLUMNS} FROM products WHERE product_id = ANY($1::text[])", best
+    )
+    found = {row["product_id"]: product_from_row(row) for row in rows}
+    return [ScoredProduct(product=found[pid], score=scores[pid]) for pid in best if pid in found]
 
 
 def _ranked_query(
     sql: SearchSql,
     *,
     wanted: int,
-    semantic: bool,
-    understood: bool = True,
+    understood: bool,
+    full_rows: bool,
     semantic_ids: Sequence[str] = (),
 ) -> str:
     """Ranks on the narrow facets; only free words touch the wide table, and then only for
@@ -105,18 +115,22 @@ def _ranked_query(
         )
     else:
         text = f"{TEXT_WEIGHT} * ts_rank(p.search_vector, {sql.text_query}, 1)"
-        found = f"p.search_vector @@ {sql.text_query}"
+        # Candidates first (the full-text index, plus the nearest in meaning), then rank
+        # them alone: an OR of both in one WHERE made PostgreSQL test every product's text.
+        matches = f"SELECT product_id FROM products WHERE search_vector @@ {sql.text_query}"
         if semantic_ids:
-            found = f"({found} OR f.product_id = ANY({sql.param(list(semantic_ids))}))"
+            matches += f" UNION SELECT unnest({sql.param(list(semantic_ids))}::text[])"
         ranked = (
-            f"ranked AS (SELECT f.product_id, {text} AS score"
-            f" FROM product_facets f JOIN products p USING (product_id)"
-            f" WHERE {where} AND {found}"
-            f" ORDER BY score DESC, f.product_id LIMIT {limit})"
+            f"candidates AS ({matches}),"
+            f" ranked AS (SELECT f.product_id, {text} AS score"
+            f" FROM candidates JOIN product_facets f USING (product_id)"
+            f" JOIN products p USING (product_id)"
+            f" WHERE {where} ORDER BY score DESC, f.product_id LIMIT {limit})"
         )
+    if not full_rows:
+        return f"WITH {ranked} SELECT product_id, score FROM ranked ORDER BY score DESC, product_id"
     return (
-        f"WITH {ranked} SELECT {_qualified(PRODUCT_COLUMNS)}"
-        f"{', p.embedding' if semantic else ''}, ranked.score"
+        f"WITH {ranked} SELECT {_qualified(PRODUCT_COLUMNS)}, ranked.score"
         f" FROM ranked JOIN products p USING (product_id)"
         f" ORDER BY ranked.score DESC, p.product_id"
     )
@@ -124,16 +138,6 @@ def _ranked_query(
 
 def _qualified(columns: str) -> str:
     return ", ".join(f"p.{name.strip()}" for name in columns.split(","))
-
-
-def _rerank(
-    scored: list[ScoredProduct], vectors: list[bytes | None], query_vector: np.ndarray
-) -> list[ScoredProduct]:
-    reranked = []
-    for item, data in zip(scored, vectors, strict=True):
-        similarity = float(from_bytes(data) @ query_vector) if data else 0.0
-        reranked.append(replace(item, score=item.score + _W_SEMANTIC * similarity))
-    return sorted(reranked, key=lambda s: -s.score)
 
 
 class ProductSearch:
@@ -184,12 +188,9 @@ class ProductSearch:
         results = await self._cached(key)
         if results is None:
             vector = await self._embedder.query(query) if semantic else None
-            nearest: list[str] = []
-            if vector is not None and not intent.is_understood():
-                nearest = self._vectors.nearest(vector, count=_SEMANTIC_RETRIEVAL)
             results = await search_products(
                 self._pool, filters=filters, intent=intent, query_vector=vector,
-                semantic_ids=nearest,
+                vectors=self._vectors,
             )  # fmt: skip
             if self._answers:
                 await self._answers.put(key, [(r.product.product_id, r.score) for r in results])
