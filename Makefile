@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts
+.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,15 @@ lint: ## ruff check + format check
 format: ## ruff fix + format
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+seed: install ## load the demo catalog (3,000 products + pictures; idempotent) into PRODUCT_POSTGRES_DSN / PRODUCT_REDIS_URL
+	$(RUN) python -m product_service seed
+
+eval-search: install ## precision@10 and nDCG@10 of product search over bench/search_relevance.json
+	$(RUN) python bench/eval_search.py
+
+bench-search: install ## SearchProducts p50/p99 over gRPC on a 10,000-product catalog, cached GetProduct latency
+	$(RUN) python bench/bench_search.py
 
 eval-experts: ## the expert panel (offline engine) through 49 stylist scenarios: score per check, overall, timings
 	$(RUN) python bench/eval_experts.py --start-product-service
