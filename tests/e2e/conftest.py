@@ -15,6 +15,7 @@ import asyncpg
 import pytest_asyncio
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
+from e2e.image_host import ImageHost, image_host_on
 from e2e.otlp_collector import SpanCollector
 from tft_launcher.processes import ProcessSpec, Supervisor, run_to_completion
 from tft_launcher.services import SERVICES, service_env, service_specs
@@ -76,7 +77,14 @@ async def span_collector() -> AsyncIterator[tuple[SpanCollector, str]]:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def system(tmp_path_factory, span_collector) -> AsyncIterator[RunningSystem]:
+async def image_host() -> AsyncIterator[ImageHost]:
+    """An image server the proxy allows (on 127.0.0.2, the one network it is told to trust)."""
+    async with image_host_on("127.0.0.2") as host:
+        yield host
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def system(tmp_path_factory, span_collector, image_host) -> AsyncIterator[RunningSystem]:
     collector, collector_address = span_collector
     suffix = secrets.token_hex(4)
     state = tmp_path_factory.mktemp("system")
@@ -92,6 +100,10 @@ async def system(tmp_path_factory, span_collector) -> AsyncIterator[RunningSyste
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector_address}",
         "OTEL_EXPORTER_OTLP_INSECURE": "true",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "FITTING_PROXY_ALLOWED_HOSTS": image_host.authority,
+        "FITTING_PROXY_TRUSTED_NETWORKS": "127.0.0.2/32",
+        "FITTING_PROXY_TIMEOUT_SECONDS": "2",
+        "FITTING_PROXY_MAX_BYTES": str(256 * 1024),
     }
     environ = {**os.environ, **overrides}
     env = service_env(

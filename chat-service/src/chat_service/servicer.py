@@ -7,13 +7,13 @@ import grpc
 from redis.asyncio import Redis
 
 from chat_service import messages, polling, rooms
-from chat_service.rate_limit import RateLimited, take_turn_slot
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
 from chat_service.uploads import ImageTooLarge, UnsupportedImage, store_upload
 from tftkit.identity import caller_id
 from tftkit.object_store import ObjectStore
+from tftkit.rate_limit import RateLimited, abort_rate_limited, take_slot
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 from thefirsttake.common.v1 import common_pb2
 
@@ -155,16 +155,15 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
     async def _start(self, context, turn_request: TurnRequest) -> StartedTurn:
         try:
-            await take_turn_slot(
+            await take_slot(
                 redis=self._redis,
-                user_id=turn_request.owner_id,
-                per_minute=self._settings.turns_per_minute,
+                key=f"turns:{turn_request.owner_id}",
+                limit=self._settings.turns_per_minute,
+                window_seconds=60,
             )
             return await self._runner.start(turn_request)
-        except RateLimited:
-            await context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many messages this minute; retry soon"
-            )
+        except RateLimited as error:
+            await abort_rate_limited(context, error, "too many messages this minute; retry soon")
         except rooms.RoomNotFound:
             await context.abort(grpc.StatusCode.NOT_FOUND, _ROOM_NOT_FOUND)
         except InvalidTurn as error:

@@ -1,31 +1,27 @@
 """Loads an uploaded photo by its URL: from the object store when the URL is ours, otherwise
-over HTTP from an allow-listed host, with a timeout and a size cap."""
+over HTTP from an allow-listed host on a public address (see `tftkit.safe_fetch`)."""
 
 import asyncio
 import logging
-from urllib.parse import urlparse
-
-import httpx
+from urllib.parse import urlsplit
 
 from expert_service.image_analysis import ImageFacts, analyse_image
 from expert_service.providers.base import Photo
 from tftkit.object_store import ObjectStore
+from tftkit.safe_fetch import FetchError, SafeImageFetcher
 
 log = logging.getLogger(__name__)
 
-_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+# chat-service stores users' photos under this prefix (chat_service.uploads.store_upload).
+UPLOADS_PREFIX = "uploads/"
 
 
-def media_type(data: bytes) -> str | None:
-    """The image type by its first bytes (the URL's extension is not trusted)."""
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return None
+def _path_of(url: str) -> str:
+    """The URL's path for the log: no host, no query string (they may carry tokens)."""
+    try:
+        return urlsplit(url).path[:200]
+    except ValueError:
+        return "?"
 
 
 class ImageLoader:
@@ -40,43 +36,25 @@ class ImageLoader:
         timeout_seconds: float,
         max_bytes: int,
     ) -> None:
-        self._store = store
-        self._media_base = media_base_url.rstrip("/") + "/"
-        self._hosts = {host.lower() for host in allowed_hosts if host}
-        self._timeout = timeout_seconds
-        self._max_bytes = max_bytes
+        self._fetcher = SafeImageFetcher(
+            allowed_hosts=[host for host in allowed_hosts if host],
+            store=store,
+            store_base_url=media_base_url,
+            store_public_prefixes=(UPLOADS_PREFIX,),
+            max_bytes=max_bytes,
+            timeout_seconds=timeout_seconds,
+        )
 
     async def load(self, *, image_url: str) -> tuple[Photo | None, ImageFacts | None]:
         """The photo and what its pixels say, or (None, None) when it cannot be read."""
         try:
-            data = await asyncio.wait_for(self._fetch(image_url), self._timeout)
+            image = await self._fetcher.fetch(image_url)
         except Exception as error:
-            log.warning("cannot load image %s: %s", urlparse(image_url).path, type(error).__name__)
-            return None, None
-        kind = media_type(data or b"")
-        if not data or not kind:
+            reason = error.reason if isinstance(error, FetchError) else type(error).__name__
+            log.warning("cannot load image %s: %s", _path_of(image_url), reason)
             return None, None
         try:
-            facts = await asyncio.to_thread(analyse_image, data)
+            facts = await asyncio.to_thread(analyse_image, image.content)
         except ValueError:
             return None, None
-        return Photo(data=data, media_type=kind), facts
-
-    async def _fetch(self, url: str) -> bytes | None:
-        if self._store is not None and url.startswith(self._media_base):
-            return await self._store.get(url[len(self._media_base) :].split("?")[0])
-        parsed = urlparse(url)
-        # Only hosts we were told about: an arbitrary URL here would be a request forgery hole.
-        if parsed.scheme not in ("http", "https") or (parsed.hostname or "") not in self._hosts:
-            raise PermissionError("image host not allowed")
-        async with (
-            httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client,
-            client.stream("GET", url) as response,
-        ):
-            response.raise_for_status()
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body.extend(chunk)
-                if len(body) > self._max_bytes:
-                    raise ValueError("image too large")
-            return bytes(body)
+        return Photo(data=image.content, media_type=image.content_type), facts

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from gateway.clients import Clients
 from gateway.cookies import QueuedCookiesMiddleware
 from gateway.errors import install_error_handlers
-from gateway.routes import chat, ops
+from gateway.routes import chat, fitting, ops
 from gateway.routes.media import build_media_router
 from gateway.settings import GatewaySettings
 from tftkit.object_store import ObjectStoreSettings
@@ -32,6 +32,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.add_middleware(QueuedCookiesMiddleware)
     install_error_handlers(app)
     app.include_router(chat.router)
+    app.include_router(fitting.router)
     app.include_router(ops.router)
     store_settings = ObjectStoreSettings()
     if settings.serve_local_media and not store_settings.s3_bucket:

@@ -9,7 +9,7 @@ from tftkit.grpc_client import open_channel
 from tftkit.identity import user_metadata
 from thefirsttake.auth.v1 import auth_pb2, auth_pb2_grpc
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
-from thefirsttake.fitting.v1 import fitting_pb2_grpc
+from thefirsttake.fitting.v1 import fitting_pb2, fitting_pb2_grpc
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 
@@ -125,4 +125,38 @@ class Clients:
     async def get_product(self, product_id: str) -> product_pb2.Product:
         return await self.product.GetProduct(
             product_pb2.GetProductRequest(product_id=product_id), timeout=self._timeout
+        )
+
+    # fitting-service
+
+    async def try_on(
+        self, user_id: str, request: fitting_pb2.TryOnRequest
+    ) -> fitting_pb2.TryOnTask:
+        # The call may wait for the task: its deadline is that wait plus the usual margin.
+        return await self.fitting.TryOn(
+            request, metadata=user_metadata(user_id), timeout=request.wait_seconds + self._timeout
+        )
+
+    async def try_on_task(self, user_id: str, task_id: str) -> fitting_pb2.TryOnTask:
+        return await self.fitting.GetTask(
+            fitting_pb2.GetTaskRequest(task_id=task_id),
+            metadata=user_metadata(user_id),
+            timeout=self._timeout,
+        )
+
+    async def try_on_result(self, user_id: str, task_id: str) -> fitting_pb2.TaskResult:
+        return await self.fitting.GetTaskResult(
+            fitting_pb2.GetTaskRequest(task_id=task_id),
+            metadata=user_metadata(user_id),
+            timeout=self._timeout,
+        )
+
+    async def fetch_image(self, url: str) -> fitting_pb2.FetchImageResponse:
+        return await self.fitting.FetchImage(
+            fitting_pb2.FetchImageRequest(url=url), timeout=self.settings.proxy_timeout_seconds
+        )
+
+    async def proxy_self_test(self) -> fitting_pb2.ProxySelfTestResponse:
+        return await self.fitting.ProxySelfTest(
+            fitting_pb2.ProxySelfTestRequest(), timeout=self._timeout
         )

@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tftkit.rate_limit import RETRY_AFTER_METADATA_KEY
+
 log = logging.getLogger(__name__)
 
 _HTTP_STATUS = {
@@ -37,18 +39,29 @@ _SERVER_MESSAGES = {
 class ApiError(Exception):
     """An error answered as `{"status": "fail", "message": ...}` with an HTTP status."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(
+        self, status_code: int, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+        self.headers = headers or {}
 
 
 def envelope(data: Any = None, message: str = "ok", status: str = "success") -> dict[str, Any]:
     return {"status": status, "message": message, "data": data}
 
 
-def fail(status_code: int, message: str) -> JSONResponse:
-    return JSONResponse(envelope(None, message, "fail"), status_code=status_code)
+def fail(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(envelope(None, message, "fail"), status_code=status_code, headers=headers)
+
+
+def _retry_after(error: grpc.aio.AioRpcError) -> dict[str, str]:
+    """The `Retry-After` header a downstream rate limit asked for, if any."""
+    for key, value in error.trailing_metadata() or ():
+        if key == RETRY_AFTER_METADATA_KEY and str(value).isdigit():
+            return {"Retry-After": str(value)}
+    return {}
 
 
 def api_error_from_rpc(error: grpc.aio.AioRpcError) -> ApiError:
@@ -57,18 +70,19 @@ def api_error_from_rpc(error: grpc.aio.AioRpcError) -> ApiError:
     if status_code >= 500:
         log.warning("downstream call failed: %s %s", error.code().name, error.details())
         return ApiError(status_code, _SERVER_MESSAGES.get(status_code, _SERVER_MESSAGES[502]))
-    return ApiError(status_code, error.details() or error.code().name.lower())
+    headers = _retry_after(error) if status_code == 429 else {}
+    return ApiError(status_code, error.details() or error.code().name.lower(), headers)
 
 
 def install_error_handlers(app) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> JSONResponse:
-        return fail(error.status_code, error.message)
+        return fail(error.status_code, error.message, error.headers)
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _rpc_error(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
         mapped = api_error_from_rpc(error)
-        return fail(mapped.status_code, mapped.message)
+        return fail(mapped.status_code, mapped.message, mapped.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

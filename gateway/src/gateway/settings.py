@@ -24,5 +24,9 @@ class GatewaySettings(BaseSettings):
     # SSE comment lines this often, so idle proxies keep the stream open.
     sse_heartbeat_seconds: float = 15.0
     max_upload_bytes: int = 10 * 1024 * 1024
+    # How long a try-on without async=true waits for its picture before answering 202.
+    tryon_wait_seconds: float = 90.0
+    # Deadline of one image-proxy fetch (fitting-service's own fetch deadline is shorter).
+    proxy_timeout_seconds: float = 15.0
     # Serves OBJECT_STORE_DIR at /media when objects live in the local folder.
     serve_local_media: bool = True

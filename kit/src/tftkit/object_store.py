@@ -39,6 +39,15 @@ class ObjectStoreSettings(BaseSettings):
     s3_timeout_seconds: float = 10.0
 
 
+# Keys under this prefix hold a person's private objects (their photos, try-on results): never
+# served by a public URL or a listing; only the service that owns them hands them out.
+PRIVATE_PREFIX = "private/"
+
+
+def is_private(key: str) -> bool:
+    return key.startswith(PRIVATE_PREFIX)
+
+
 def safe_key(key: str) -> str:
     """Rejects keys that could escape the store (absolute paths, `..`)."""
     path = PurePosixPath(key)

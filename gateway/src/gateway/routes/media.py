@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from gateway.errors import ApiError
-from tftkit.object_store import LocalObjectStore, ObjectStoreSettings
+from tftkit.object_store import LocalObjectStore, ObjectStoreSettings, is_private, safe_key
 
 _ALLOWED_TYPES = {"image/png", "image/jpeg", "image/webp"}
 
@@ -24,6 +24,8 @@ def build_media_router(settings: ObjectStoreSettings) -> APIRouter:
             path = store.path_for(key)
         except ValueError as error:
             raise ApiError(404, "not found") from error
+        if is_private(safe_key(key)):
+            raise ApiError(404, "not found")
         content_type = mimetypes.guess_type(path.name)[0]
         if content_type not in _ALLOWED_TYPES or not path.is_file():
             raise ApiError(404, "not found")

@@ -1,0 +1,1 @@
+"""Try-on engines behind one interface: `local` (offline, the default) and `fitroom`."""

@@ -1,0 +1,213 @@
+"""Fitting: virtual try-on tasks (sync or async), their status and private results, and the
+image proxy."""
+
+from typing import Annotated, Any
+
+import grpc
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from gateway.deps import ClientsDep, CurrentUser, KnownUser
+from gateway.errors import ApiError, envelope
+from thefirsttake.fitting.v1 import fitting_pb2
+
+router = APIRouter(prefix="/api/fitting", tags=["fitting"])
+
+_STATUS_NAMES = {
+    fitting_pb2.QUEUED: "QUEUED",
+    fitting_pb2.PROCESSING: "PROCESSING",
+    fitting_pb2.COMPLETED: "COMPLETED",
+    fitting_pb2.FAILED: "FAILED",
+}
+_PROXY_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, OPTIONS",
+    "Access-Control-Allow-Headers": "*",
+    "Cache-Control": "public, max-age=3600",
+    "X-Content-Type-Options": "nosniff",
+}
+_PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+_DONE = "가상피팅이 완료되었습니다."
+_COMBO_DONE = "콤보 가상피팅이 완료되었습니다."
+_STARTED = "가상피팅을 시작했어요. 상태 조회로 진행 상황을 확인하세요."
+
+ProductId = Annotated[str, Form(max_length=64)]
+Async = Annotated[bool, Query(alias="async", description="answer 202 with the task id at once")]
+
+
+def _task_data(request: Request, task: fitting_pb2.TryOnTask, message: str) -> dict[str, Any]:
+    """The task in both spellings the seed's clients read."""
+    completed = task.status == fitting_pb2.COMPLETED
+    url = str(request.url_for("try_on_result", task_id=task.task_id)) if completed else None
+    return {
+        "success": completed,
+        "message": message,
+        "task_id": task.task_id,
+        "taskId": task.task_id,
+        "status": _STATUS_NAMES.get(task.status, "QUEUED"),
+        "progress": task.progress,
+        "download_url": url,
+        "downloadUrl": url,
+        "error": task.error or None,
+    }
+
+
+async def _try_on(
+    request: Request,
+    clients: ClientsDep,
+    user_id: str,
+    photo: UploadFile,
+    upper: str,
+    lower: str,
+    hd: bool,
+    wait: bool,
+    combo: bool,
+) -> JSONResponse:
+    limit = clients.settings.max_upload_bytes
+    content = await photo.read(limit + 1)
+    if len(content) > limit:
+        raise ApiError(413, f"사진이 너무 커요. {limit // (1024 * 1024)}MB 이하로 보내주세요.")
+    call = fitting_pb2.TryOnRequest(
+        model_image=content,
+        upper_product_id=upper,
+        lower_product_id=lower,
+        hd_mode=hd,
+        combo=combo,
+        wait_seconds=clients.settings.tryon_wait_seconds if wait else 0.0,
+    )
+    try:
+        task = await clients.try_on(user_id, call)
+    except grpc.aio.AioRpcError as error:
+        # The products were checked here; what fitting-service can still refuse is the photo.
+        if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+            raise ApiError(415, error.details() or "unsupported image") from error
+        if error.code() == grpc.StatusCode.OUT_OF_RANGE:
+            raise ApiError(413, error.details() or "image too large") from error
+        if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+            raise ApiError(422, error.details() or "this product cannot be tried on") from error
+        raise
+    if task.status == fitting_pb2.FAILED:
+        if task.error_kind == fitting_pb2.PHOTO_REJECTED:
+            raise ApiError(422, task.error)
+        if task.error_kind == fitting_pb2.TIMED_OUT:
+            raise ApiError(504, task.error)
+        raise ApiError(502, task.error or "가상 피팅에 실패했어요.")
+    if task.status != fitting_pb2.COMPLETED:
+        return JSONResponse(envelope(_task_data(request, task, _STARTED), _STARTED), 202)
+    message = _COMBO_DONE if combo else _DONE
+    return JSONResponse(envelope(_task_data(request, task, message), message))
+
+
+_TRY_ON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "accepted (async=true, or still running): poll the status"},
+    413: {"description": "the photo is over the size limit"},
+    415: {"description": "the photo is not a JPEG, PNG, WebP or HEIC image"},
+    422: {"description": "the photo cannot be dressed (no person, several, too small, cut off)"},
+    429: {"description": "too many try-ons; see Retry-After"},
+}
+
+
+@router.post("/try-on", responses=_TRY_ON_RESPONSES, summary="Try garments on a photo")
+async def try_on(
+    request: Request,
+    user: CurrentUser,
+    clients: ClientsDep,
+    model_image: Annotated[UploadFile, File(description="the person's photo")],
+    upper_product_id: ProductId = "",
+    lower_product_id: ProductId = "",
+    hd_mode: Annotated[bool, Form()] = False,
+    run_async: Async = False,
+):
+    if not upper_product_id and not lower_product_id:
+        raise ApiError(400, "upper_product_id 또는 lower_product_id가 필요해요.")
+    return await _try_on(
+        request,
+        clients,
+        user.user_id,
+        model_image,
+        upper_product_id,
+        lower_product_id,
+        hd_mode,
+        wait=not run_async,
+        combo=False,
+    )
+
+
+@router.post("/try-on/combo", responses=_TRY_ON_RESPONSES, summary="Try a top and a bottom on")
+async def try_on_combo(
+    request: Request,
+    user: CurrentUser,
+    clients: ClientsDep,
+    model_image: Annotated[UploadFile, File(description="the person's photo")],
+    upper_product_id: Annotated[str, Form(min_length=1, max_length=64)],
+    lower_product_id: Annotated[str, Form(min_length=1, max_length=64)],
+    hd_mode: Annotated[bool, Form()] = False,
+    run_async: Async = False,
+):
+    return await _try_on(
+        request,
+        clients,
+        user.user_id,
+        model_image,
+        upper_product_id,
+        lower_product_id,
+        hd_mode,
+        wait=not run_async,
+        combo=True,
+    )
+
+
+@router.get("/status/{task_id}", summary="A try-on task's progress")
+async def status(task_id: str, request: Request, user: KnownUser, clients: ClientsDep):
+    if user is None:
+        raise ApiError(404, "try-on task not found")
+    task = await clients.try_on_task(user.user_id, task_id)
+    return envelope(_task_data(request, task, task.error or _STATUS_NAMES[task.status]))
+
+
+@router.get(
+    "/result/{task_id}",
+    name="try_on_result",
+    summary="A completed try-on's picture (its owner only)",
+    responses={200: {"content": {"image/jpeg": {}}, "description": "the picture"}},
+    response_class=Response,
+)
+async def result(task_id: str, user: KnownUser, clients: ClientsDep) -> Response:
+    if user is None:
+        raise ApiError(404, "try-on task not found")
+    picture = await clients.try_on_result(user.user_id, task_id)
+    return Response(picture.content, media_type=picture.content_type, headers=_PRIVATE)
+
+
+@router.get(
+    "/proxy-image",
+    summary="An allow-listed image, with CORS headers",
+    responses={200: {"content": {"image/*": {}}, "description": "the image"}},
+    response_class=Response,
+)
+async def proxy_image(
+    clients: ClientsDep,
+    image_url: Annotated[str, Query(alias="imageUrl", min_length=1, max_length=2048)],
+) -> Response:
+    try:
+        image = await clients.fetch_image(image_url)
+    except grpc.aio.AioRpcError as error:
+        if error.code() == grpc.StatusCode.PERMISSION_DENIED:
+            raise ApiError(403, error.details() or "this image URL is not allowed") from error
+        if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+            raise ApiError(502, error.details() or "the image could not be fetched") from error
+        raise
+    return Response(image.content, media_type=image.content_type, headers=_PROXY_HEADERS)
+
+
+@router.options("/proxy-image", include_in_schema=False)
+async def proxy_image_preflight() -> Response:
+    return Response(status_code=204, headers=_PROXY_HEADERS)
+
+
+@router.get("/proxy-test", summary="Checks the image proxy without reaching the internet")
+async def proxy_test(clients: ClientsDep):
+    answer = await clients.proxy_self_test()
+    if not answer.ok:
+        raise ApiError(503, answer.message)
+    return envelope(None, answer.message)
