@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search
+.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ bench-search: install ## SearchProducts p50/p99 over gRPC on a 10,000-product ca
 
 eval-experts: ## the expert panel (offline engine) through 49 stylist scenarios: score per check, overall, timings
 	$(RUN) python bench/eval_experts.py --start-product-service
+
+bench-fitting: install ## local try-on seconds per picture, normal and HD, p50/p95 over 20 runs
+	$(RUN) python bench/bench_fitting.py $(ARGS)
 
 bench-stream: ## SSE latency under load against a running system (make run in another terminal)
 	$(RUN) python bench/bench_stream.py $(ARGS)

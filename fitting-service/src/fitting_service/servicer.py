@@ -87,7 +87,12 @@ class FittingServicer(fitting_pb2_grpc.FittingServiceServicer):
         except FetchRefused as error:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
         except FetchFailed as error:
-            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+            code = (
+                grpc.StatusCode.DEADLINE_EXCEEDED
+                if error.reason == "timeout"
+                else grpc.StatusCode.FAILED_PRECONDITION
+            )
+            await context.abort(code, str(error))
         return fitting_pb2.FetchImageResponse(
             content=image.content, content_type=image.content_type
         )

@@ -157,7 +157,11 @@ async def try_on_combo(
     )
 
 
-@router.get("/status/{task_id}", summary="A try-on task's progress")
+@router.get(
+    "/status/{task_id}",
+    summary="A try-on task's progress",
+    responses={404: {"description": "no such task of the caller's"}},
+)
 async def status(task_id: str, request: Request, user: KnownUser, clients: ClientsDep):
     if user is None:
         raise ApiError(404, "try-on task not found")
@@ -169,7 +173,11 @@ async def status(task_id: str, request: Request, user: KnownUser, clients: Clien
     "/result/{task_id}",
     name="try_on_result",
     summary="A completed try-on's picture (its owner only)",
-    responses={200: {"content": {"image/jpeg": {}}, "description": "the picture"}},
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "the picture"},
+        404: {"description": "no such task of the caller's, or its picture has expired"},
+        409: {"description": "the task has not completed"},
+    },
     response_class=Response,
 )
 async def result(task_id: str, user: KnownUser, clients: ClientsDep) -> Response:
@@ -182,7 +190,12 @@ async def result(task_id: str, user: KnownUser, clients: ClientsDep) -> Response
 @router.get(
     "/proxy-image",
     summary="An allow-listed image, with CORS headers",
-    responses={200: {"content": {"image/*": {}}, "description": "the image"}},
+    responses={
+        200: {"content": {"image/*": {}}, "description": "the image"},
+        403: {"description": "a URL the proxy will not fetch (host, scheme, internal address)"},
+        502: {"description": "the image host answered badly (not an image, too large, error)"},
+        504: {"description": "the image host did not answer in time"},
+    },
     response_class=Response,
 )
 async def proxy_image(
@@ -205,7 +218,11 @@ async def proxy_image_preflight() -> Response:
     return Response(status_code=204, headers=_PROXY_HEADERS)
 
 
-@router.get("/proxy-test", summary="Checks the image proxy without reaching the internet")
+@router.get(
+    "/proxy-test",
+    summary="Checks the image proxy without reaching the internet",
+    responses={503: {"description": "the proxy pipeline does not work"}},
+)
 async def proxy_test(clients: ClientsDep):
     answer = await clients.proxy_self_test()
     if not answer.ok:
