@@ -30,6 +30,7 @@ Scenario = Literal[
     "poll_500_once",  # the first poll answers 500, then as "complete"
     "poll_429_once",  # the first poll answers 429 with Retry-After, then as "complete"
     "not_image",  # COMPLETED, but the signed URL serves HTML
+    "unchanged",  # COMPLETED, but the signed URL serves the model image untouched
 ]
 
 
@@ -220,6 +221,8 @@ class FitRoomServer:
             return PlainTextResponse("AccessDenied", 403)
         if self.scenario == "not_image":
             return PlainTextResponse("<html>not an image</html>", media_type="text/html")
+        if self.scenario == "unchanged":
+            return Response(task.model_image, media_type="image/jpeg")
         return Response(_paint(task.model_image), media_type="image/png")
 
 

@@ -92,7 +92,13 @@ def _placement(body: Body, cutout: Cutout, slot: Slot) -> np.ndarray:
     span = max(_WAIST_SPAN * hip_width, 0.8 * shoulders)
     scale = span / cutout.anchor_width
     target = body.hip_center + up * _WAIST_RISE * torso
-    angle = float(np.arctan2(hips[1], hips[0]))
+    # Trousers hang along the thighs when the knees are seen, upright otherwise: the hip line
+    # tilts with every turn of the body and would tip them over.
+    angle = 0.0
+    if body.visible(Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE):
+        knees = (body.point(Landmark.LEFT_KNEE) + body.point(Landmark.RIGHT_KNEE)) / 2
+        thighs = knees - body.hip_center
+        angle = float(np.arctan2(-thighs[0], thighs[1]))
     stretch = scale
     if body.visible(Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE):
         ankles = (body.point(Landmark.LEFT_ANKLE) + body.point(Landmark.RIGHT_ANKLE)) / 2

@@ -32,12 +32,18 @@ class Workers:
         run: RunTask,
         count: int,
         task_timeout_seconds: float,
+        reclaim_idle_seconds: float | None = None,
     ) -> None:
         self._redis = redis
         self._store = store
         self._run = run
         self._count = max(1, count)
         self._timeout = task_timeout_seconds
+        # How long a delivered entry may stay unacknowledged before recovery takes it; by
+        # default well past the task deadline, so a live worker always acknowledges first.
+        self._reclaim_idle = (
+            task_timeout_seconds + 30 if reclaim_idle_seconds is None else reclaim_idle_seconds
+        )
         # A consumer name unique to this process, so the queue knows whose entries are whose.
         self._name = f"{os.uname().nodename}-{os.getpid()}-{secrets.token_hex(3)}"
         self._loops: list[asyncio.Task] = []
@@ -63,23 +69,23 @@ class Workers:
                 answer = await self._redis.xreadgroup(
                     GROUP, consumer, {QUEUE: ">"}, count=1, block=2000
                 )
+                for _, entries in answer or ():
+                    for entry_id, fields in entries:
+                        await self._handle(entry_id, fields.get("task_id", ""), worker=consumer)
             except asyncio.CancelledError:
                 raise
+            # A Redis error on one entry must not end this worker for good.
             except Exception:
-                log.exception("reading the try-on queue failed")
+                log.exception("reading or running the try-on queue failed")
                 await asyncio.sleep(1)
-                continue
-            for _, entries in answer or ():
-                for entry_id, fields in entries:
-                    await self._handle(entry_id, fields.get("task_id", ""), worker=consumer)
 
     async def _handle(self, entry_id: str, task_id: str, *, worker: str) -> None:
-        try:
-            if task_id and await self._store.take(task_id, worker=worker):
-                await self._run_taken(task_id)
-        finally:
-            # Acknowledged even after a failure: the task has ended (FAILED), never to rerun.
-            await self._redis.xack(QUEUE, GROUP, entry_id)
+        if task_id and await self._store.take(task_id, worker=worker):
+            await self._run_taken(task_id)
+        # Acknowledged once the task has ended (a failed run ends FAILED, never to rerun). After
+        # a Redis error or a stop the entry stays pending, and recovery ends it: it runs a task
+        # still QUEUED and fails one left PROCESSING, instead of both hanging until they expire.
+        await self._redis.xack(QUEUE, GROUP, entry_id)
 
     async def _run_taken(self, task_id: str) -> None:
         task = await self._store.get(task_id)
@@ -106,7 +112,7 @@ class Workers:
 
     async def _recover(self) -> None:
         """Every few seconds: the queue depth, and entries a dead worker held too long."""
-        idle_ms = int((self._timeout + 30) * 1000)
+        idle_ms = int(self._reclaim_idle * 1000)
         while True:
             try:
                 await self._reclaim(idle_ms)
