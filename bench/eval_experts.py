@@ -279,7 +279,7 @@ async def start_expert_service(product_addr: str, delay: float, prefix: str):
     from expert_service.servicer import ExpertServicer
     from expert_service.settings import ExpertSettings
     from tftkit.grpc_server import GrpcServer
-    from tftkit.testing import TEST_REDIS_URL
+    from tftkit.testing import TEST_REDIS_URL, ActingStub, TestIdentities
     from thefirsttake.expert.v1 import expert_pb2_grpc
 
     settings = ExpertSettings(
@@ -297,7 +297,9 @@ async def start_expert_service(product_addr: str, delay: float, prefix: str):
         if panel.retriever.semantic:
             break
         await asyncio.sleep(0.1)
-    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5)
+    # The harness signs its own caller tokens and the server trusts that key alone.
+    identities = TestIdentities()
+    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5, verifier=identities.verifier)
     server.add(
         expert_pb2_grpc.add_ExpertServiceServicer_to_server,
         ExpertServicer(panel),
@@ -311,7 +313,8 @@ async def start_expert_service(product_addr: str, delay: float, prefix: str):
         await server.stop()
         await panel_cm.__aexit__(None, None, None)
 
-    return expert_pb2_grpc.ExpertServiceStub(channel), stop
+    stub = expert_pb2_grpc.ExpertServiceStub(channel)
+    return ActingStub(stub, identities.metadata("eval-experts")), stop
 
 
 async def clean_redis(prefix: str) -> None:

@@ -109,10 +109,10 @@ def test_no_secret_value_is_committed(compose):
             for credential in re.findall(r"://[^:@/]*:([^@/]+)@", value):
                 assert REFERENCE.match(credential), f"{name}: {key} embeds a literal password"
     text = (ROOT / "docker-compose.yml").read_text()
-    for required in ("AUTH_JWT_SECRET", "POSTGRES_PASSWORD"):
+    for required in ("AUTH_SIGNING_KEY", "POSTGRES_PASSWORD"):
         assert f"${{{required}:?" in text, f"{required} must be required from .env"
     example = (ROOT / ".env.example").read_text()
-    for required in ("AUTH_JWT_SECRET", "POSTGRES_PASSWORD"):
+    for required in ("AUTH_SIGNING_KEY", "POSTGRES_PASSWORD"):
         assert re.search(rf"^{required}=$", example, re.M), (
             f"{required} has a value in .env.example"
         )

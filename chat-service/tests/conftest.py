@@ -14,11 +14,10 @@ from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog
 from chat_service.turns import TurnRunner
 from tftkit.grpc_client import open_channel
-from tftkit.identity import user_metadata
 from tftkit.object_store import LocalObjectStore
 from tftkit.postgres import apply_migrations, connect_pool
 from tftkit.redis import connect_redis
-from tftkit.testing import TEST_REDIS_URL, scratch_database, serving
+from tftkit.testing import TEST_REDIS_URL, TestIdentities, scratch_database, serving
 from thefirsttake.chat.v1 import chat_pb2_grpc
 from thefirsttake.common.v1 import common_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
@@ -42,6 +41,11 @@ class ScriptedPanel(expert_pb2_grpc.ExpertServiceServicer):
     fail: set[str] = field(default_factory=set)
     hang_after: int | None = None
     requests: list[expert_pb2.ConsultRequest] = field(default_factory=list)
+    adoptions: list[tuple[list[str], tuple]] = field(default_factory=list)
+
+    async def AdoptGuestMemory(self, request, context):
+        self.adoptions.append((list(request.room_ids), tuple(context.invocation_metadata())))
+        return expert_pb2.AdoptGuestMemoryResponse(adopted_rooms=len(request.room_ids))
 
     async def Consult(self, request, context):
         self.requests.append(request)
@@ -82,10 +86,11 @@ class ChatHarness:
     panel: ScriptedPanel
     runner: TurnRunner
     servicer_settings: ChatSettings
+    identities: TestIdentities
 
-    @staticmethod
-    def as_user(user_id: str):
-        return user_metadata(user_id)
+    def as_user(self, user_id: str):
+        """Metadata of a call made for `user_id` (a token signed by the tests' own key)."""
+        return self.identities.metadata(user_id)
 
 
 @pytest.fixture
@@ -119,6 +124,7 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
             max_concurrent=4,
             max_input_chars=settings.max_input_chars,
         )
+        identities = TestIdentities()
         servicer = ChatServicer(
             pool=pool,
             redis=redis,
@@ -126,10 +132,16 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
             events=events,
             store=LocalObjectStore(tmp_path, "http://media.test/media"),
             settings=settings,
+            verifier=identities.verifier,
+            experts=expert_pb2_grpc.ExpertServiceStub(expert_channel),
         )
         registration = (chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
-        async with serving(registration) as address, open_channel(address) as channel:
+        async with (
+            serving(registration, verifier=identities.verifier) as address,
+            open_channel(address) as channel,
+        ):
             yield ChatHarness(
+                identities=identities,
                 stub=chat_pb2_grpc.ChatServiceStub(channel),
                 pool=pool,
                 redis=redis,

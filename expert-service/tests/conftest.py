@@ -107,12 +107,16 @@ async def expert_stub(catalog, settings_for, media):
     from expert_service.server import open_panel
     from expert_service.servicer import ExpertServicer
     from tftkit.grpc_server import GrpcServer
+    from tftkit.testing import ActingStub, TestIdentities
     from thefirsttake.expert.v1 import expert_pb2_grpc
 
     address, _ = catalog
     async with AsyncExitStack() as stack:
         panel = await stack.enter_async_context(open_panel(settings_for(address)))
-        server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5)
+        identities = TestIdentities()
+        server = GrpcServer(
+            host="127.0.0.1", port=0, grace_seconds=0.5, verifier=identities.verifier
+        )
         server.add(
             expert_pb2_grpc.add_ExpertServiceServicer_to_server,
             ExpertServicer(panel),
@@ -121,7 +125,9 @@ async def expert_stub(catalog, settings_for, media):
         await server.start()
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
         try:
-            yield expert_pb2_grpc.ExpertServiceStub(channel)
+            # Every call acts for one test user, as chat-service's calls act for the room's owner.
+            stub = expert_pb2_grpc.ExpertServiceStub(channel)
+            yield ActingStub(stub, identities.metadata("expert-test-user"))
         finally:
             await channel.close()
             await server.stop()

@@ -217,10 +217,40 @@ async def test_a_caller_leaving_early_stops_the_turn_and_keeps_its_message(
         if received == 3:
             call.cancel()
             break
-    key = f"{redis.test_prefix}:history:{room_id}"
+    # The room's memory is its owner's: keyed by the caller's user id and the room id.
+    key = f"{redis.test_prefix}:history:expert-test-user/{room_id}"
     for _ in range(100):  # the history write happens after the cancellation, in the background
         if await redis.exists(key):
             break
         await asyncio.sleep(0.05)
     history = [json.loads(item) for item in await redis.lrange(key, 0, -1)]
     assert history[0] == {"role": "user", "agent_id": "", "text": "데일리룩 추천해줘"}
+
+
+async def test_consult_needs_a_signed_caller(catalog, settings_for, media):
+    """No token, or one signed by anyone but auth-service: refused before any expert runs."""
+    from contextlib import AsyncExitStack
+
+    from expert_service.server import open_panel
+    from expert_service.servicer import ExpertServicer
+    from tftkit.testing import ActingStub, TestIdentities, serving
+    from thefirsttake.expert.v1 import expert_pb2_grpc
+
+    address, _ = catalog
+    trusted, stranger = TestIdentities(), TestIdentities()
+    async with AsyncExitStack() as stack:
+        panel = await stack.enter_async_context(open_panel(settings_for(address)))
+        registration = (
+            expert_pb2_grpc.add_ExpertServiceServicer_to_server,
+            ExpertServicer(panel),
+            "thefirsttake.expert.v1.ExpertService",
+        )
+        server = await stack.enter_async_context(serving(registration, verifier=trusted.verifier))
+        request = expert_pb2.ConsultRequest(room_id="1", user_input="데일리룩 추천해줘")
+        channel = await stack.enter_async_context(grpc.aio.insecure_channel(server))
+        for metadata in ((), (("x-user-id", "someone"),), stranger.metadata("someone")):
+            stub = ActingStub(expert_pb2_grpc.ExpertServiceStub(channel), metadata)
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                async for _ in stub.Consult(request, timeout=10):
+                    pass
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED

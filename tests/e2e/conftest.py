@@ -17,8 +17,10 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
 from e2e.image_host import ImageHost, image_host_on
 from e2e.otlp_collector import SpanCollector
+from e2e.protocol_servers import KakaoServer
 from tft_launcher.processes import ProcessSpec, Supervisor, run_to_completion
 from tft_launcher.services import SERVICES, service_env, service_specs
+from tftkit.identity import new_signing_key
 from tftkit.postgres import with_database
 from tftkit.testing import TEST_POSTGRES_DSN, TEST_REDIS_URL, serving
 
@@ -36,6 +38,7 @@ def _free_port() -> int:
 class RunningSystem:
     base_url: str
     env: dict[str, str]
+    auth_dsn: str
     chat_dsn: str
     product_dsn: str
     log_dir: Path
@@ -84,7 +87,19 @@ async def image_host() -> AsyncIterator[ImageHost]:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def system(tmp_path_factory, span_collector, image_host) -> AsyncIterator[RunningSystem]:
+async def kakao() -> AsyncIterator[KakaoServer]:
+    """A local server speaking Kakao's OAuth and user API (its redirect URI is set once the
+    gateway's port is known)."""
+    async with KakaoServer(
+        client_id="e2e-rest-key", client_secret="e2e-client-secret", redirect_uri=""
+    ) as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def system(
+    tmp_path_factory, span_collector, image_host, kakao
+) -> AsyncIterator[RunningSystem]:
     collector, collector_address = span_collector
     suffix = secrets.token_hex(4)
     state = tmp_path_factory.mktemp("system")
@@ -100,17 +115,28 @@ async def system(tmp_path_factory, span_collector, image_host) -> AsyncIterator[
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector_address}",
         "OTEL_EXPORTER_OTLP_INSECURE": "true",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
+        # Its own queue and tasks, whatever else shares the test Redis.
+        "FITTING_REDIS_KEY_PREFIX": f"fitting-e2e-{suffix}",
         "FITTING_PROXY_ALLOWED_HOSTS": image_host.authority,
         "FITTING_PROXY_TRUSTED_NETWORKS": "127.0.0.2/32",
         "FITTING_PROXY_TIMEOUT_SECONDS": "2",
         "FITTING_PROXY_MAX_BYTES": str(256 * 1024),
+    }
+    callback = f"http://127.0.0.1:{overrides['GATEWAY_PORT']}/api/auth/kakao/callback"
+    kakao.redirect_uri = callback
+    overrides |= {
+        "KAKAO_CLIENT_ID": kakao.client_id,
+        "KAKAO_CLIENT_SECRET": kakao.client_secret,
+        "KAKAO_REDIRECT_URI": callback,
+        "KAKAO_AUTH_BASE_URL": kakao.auth_base_url,
+        "KAKAO_API_BASE_URL": kakao.api_base_url,
     }
     environ = {**os.environ, **overrides}
     env = service_env(
         server_dsn=TEST_POSTGRES_DSN,
         redis_url=TEST_REDIS_URL,
         state_dir=state,
-        secrets={"AUTH_JWT_SECRET": secrets.token_urlsafe(32)},
+        secrets={"AUTH_SIGNING_KEY": new_signing_key()},
         environ=environ,
     )
     log_dir = state / "logs"
@@ -135,6 +161,7 @@ async def system(tmp_path_factory, span_collector, image_host) -> AsyncIterator[
         yield RunningSystem(
             base_url=f"http://127.0.0.1:{gateway_port}",
             env=env,
+            auth_dsn=dsns["auth"],
             chat_dsn=dsns["chat"],
             product_dsn=dsns["product"],
             log_dir=log_dir,

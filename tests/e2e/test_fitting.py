@@ -4,8 +4,6 @@ the image proxy refuses every way of reaching an internal address without connec
 
 import asyncio
 import io
-import sys
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -13,9 +11,7 @@ import pytest
 from PIL import Image
 
 from e2e.image_host import counting_listener
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fitting-service" / "tests"))
-from tryon_pictures import astronaut, encoded, nobody
+from e2e.protocol_servers import astronaut, encoded, nobody
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -84,7 +80,7 @@ async def test_async_try_on_reports_progress_until_completed(system):
             if status["status"] in ("COMPLETED", "FAILED"):
                 break
             await asyncio.sleep(0.1)
-        assert seen[-1] == ("COMPLETED", 100), seen
+        assert seen[-1] == ("COMPLETED", 100), (seen, status)
         assert all(state in ("QUEUED", "PROCESSING", "COMPLETED") for state, _ in seen)
         assert status["download_url"].endswith(f"/api/fitting/result/{task_id}")
 

@@ -1,50 +1,59 @@
-"""Signed identity tokens (JWT, HS256): guest identities and access tokens."""
+"""The tokens auth-service signs (guest, access, service) and the verifier of its own keys.
+The token format itself belongs to `tftkit.identity`, which every service verifies with."""
 
 import time
-from dataclasses import dataclass
 
-import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-_ISSUER = "thefirsttake-auth"
-_ALGORITHM = "HS256"
-
-
-class InvalidToken(Exception):
-    """The token is malformed, badly signed, expired or of an unknown kind."""
-
-
-@dataclass(frozen=True)
-class TokenClaims:
-    user_id: str
-    is_guest: bool
-
-
-def sign_token(*, secret: str, user_id: str, is_guest: bool, ttl_seconds: int) -> str:
-    """A token naming `user_id`, valid for `ttl_seconds`."""
-    now = int(time.time())
-    claims = {
-        "iss": _ISSUER,
-        "sub": user_id,
-        "typ": "guest" if is_guest else "access",
-        "iat": now,
-        "exp": now + ttl_seconds,
-    }
-    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+from auth_service.metrics import JWT_GENERATION
+from auth_service.settings import AuthSettings
+from tftkit.identity import (
+    ACCESS,
+    GUEST,
+    SERVICE,
+    TokenVerifier,
+    key_id,
+    load_public_key,
+    load_signing_key,
+    public_pem,
+    sign_token,
+    static_keys,
+)
 
 
-def verify_token(*, secret: str, token: str) -> TokenClaims:
-    """The claims of a valid token; raises InvalidToken otherwise."""
-    try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[_ALGORITHM],
-            issuer=_ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss"]},
+class TokenIssuer:
+    def __init__(self, settings: AuthSettings) -> None:
+        self._key = load_signing_key(settings.signing_key)
+        self._settings = settings
+        retired = [load_public_key(value) for value in settings.retired_public_keys]
+        self.public_keys: list[Ed25519PublicKey] = [self._key.public_key(), *retired]
+        self.verifier = TokenVerifier(static_keys(*self.public_keys))
+
+    def published(self) -> list[tuple[str, str]]:
+        """(kid, PEM) of every key a token may be signed with."""
+        return [(key_id(key), public_pem(key)) for key in self.public_keys]
+
+    def _sign(self, user_id: str, kind: str, ttl_seconds: int, actor: str = "") -> str:
+        started = time.perf_counter()
+        token = sign_token(
+            private_key=self._key,
+            user_id=user_id,
+            token_type=kind,
+            ttl_seconds=ttl_seconds,
+            actor=actor,
         )
-    except jwt.PyJWTError as error:
-        raise InvalidToken(str(error)) from error
-    kind = claims.get("typ")
-    if kind not in ("guest", "access"):
-        raise InvalidToken("unknown token type")
-    return TokenClaims(user_id=str(claims["sub"]), is_guest=kind == "guest")
+        JWT_GENERATION.labels(kind).observe(time.perf_counter() - started)
+        return token
+
+    @property
+    def guest_ttl(self) -> int:
+        return self._settings.guest_token_ttl_days * 24 * 3600
+
+    def guest(self, user_id: str) -> str:
+        return self._sign(user_id, GUEST, self.guest_ttl)
+
+    def access(self, user_id: str) -> str:
+        return self._sign(user_id, ACCESS, self._settings.access_token_ttl_seconds)
+
+    def service(self, user_id: str, *, client: str) -> str:
+        return self._sign(user_id, SERVICE, self._settings.service_token_ttl_seconds, client)

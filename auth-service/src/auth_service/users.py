@@ -43,3 +43,39 @@ async def find_user(*, pool: asyncpg.Pool, user_id: str) -> User | None:
         nickname=row["nickname"],
         profile_image=row["profile_image"],
     )
+
+
+async def upsert_kakao_user(
+    *, pool: asyncpg.Pool, kakao_id: int, nickname: str, profile_image: str
+) -> User:
+    """The account of this Kakao id, created on first login, its nickname and picture kept
+    current."""
+    row = await pool.fetchrow(
+        "INSERT INTO users (id, is_guest, kakao_id, nickname, profile_image)"
+        " VALUES ($1, false, $2, $3, $4)"
+        " ON CONFLICT (kakao_id) DO UPDATE"
+        " SET nickname = EXCLUDED.nickname, profile_image = EXCLUDED.profile_image"
+        " RETURNING id, nickname, profile_image",
+        uuid.uuid4(),
+        kakao_id,
+        nickname,
+        profile_image,
+    )
+    return User(
+        user_id=str(row["id"]),
+        is_guest=False,
+        nickname=row["nickname"],
+        profile_image=row["profile_image"],
+    )
+
+
+async def adopt_guest(*, pool: asyncpg.Pool, guest_id: str, user_id: str) -> bool:
+    """Records that the account took over this guest; False when it is not a guest (or is
+    already someone else's)."""
+    status = await pool.execute(
+        "UPDATE users SET merged_into = $2::uuid WHERE id = $1::uuid AND is_guest"
+        " AND (merged_into IS NULL OR merged_into = $2::uuid)",
+        guest_id,
+        user_id,
+    )
+    return status.endswith("1")

@@ -2,12 +2,14 @@
 
 from collections.abc import AsyncIterator
 
+from tftkit.identity import bearer_metadata
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
 
 async def consult(
     *,
     stub: expert_pb2_grpc.ExpertServiceStub,
+    token: str,
     room_id: int,
     user_input: str,
     image_url: str,
@@ -18,5 +20,6 @@ async def consult(
     request = expert_pb2.ConsultRequest(
         room_id=str(room_id), user_input=user_input, image_url=image_url, expert_ids=expert_ids
     )
-    async for event in stub.Consult(request, timeout=timeout_seconds):
+    calls = stub.Consult(request, metadata=bearer_metadata(token), timeout=timeout_seconds)
+    async for event in calls:
         yield event

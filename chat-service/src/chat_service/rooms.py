@@ -61,3 +61,12 @@ async def list_rooms(*, db: asyncpg.Pool, owner_id: str, limit: int = 200) -> li
         limit,
     )
     return [Room(**dict(row)) for row in rows]
+
+
+async def give_rooms(*, db: asyncpg.Pool, from_owner: str, to_owner: str) -> list[int]:
+    """Moves every room of `from_owner` (their messages and turns go with them) to `to_owner`;
+    the ids moved. Running it again moves nothing."""
+    rows = await db.fetch(
+        "UPDATE rooms SET owner_id = $2 WHERE owner_id = $1 RETURNING id", from_owner, to_owner
+    )
+    return [row["id"] for row in rows]

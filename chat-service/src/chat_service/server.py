@@ -10,6 +10,7 @@ from chat_service.turn_events import TurnEventLog
 from chat_service.turns import TurnRunner
 from tftkit.grpc_client import open_channel
 from tftkit.grpc_server import GrpcServer
+from tftkit.identity import auth_service_verifier
 from tftkit.object_store import ObjectStoreSettings, build_object_store
 from tftkit.postgres import apply_migrations, connect_pool
 from tftkit.redis import connect_redis
@@ -25,6 +26,7 @@ async def serve(settings: ChatSettings) -> None:
         connect_pool(settings.postgres_dsn) as pool,
         connect_redis(settings.redis_url) as redis,
         open_channel(settings.expert_service_addr) as expert_channel,
+        open_channel(settings.auth_service_addr) as auth_channel,
     ):
         await apply_migrations(pool, MIGRATIONS)
         events = TurnEventLog(
@@ -40,6 +42,7 @@ async def serve(settings: ChatSettings) -> None:
             max_concurrent=settings.max_concurrent_turns,
             max_input_chars=settings.max_input_chars,
         )
+        verifier = auth_service_verifier(auth_channel)
         servicer = ChatServicer(
             pool=pool,
             redis=redis,
@@ -47,9 +50,14 @@ async def serve(settings: ChatSettings) -> None:
             events=events,
             store=build_object_store(ObjectStoreSettings()),
             settings=settings,
+            verifier=verifier,
+            experts=expert_pb2_grpc.ExpertServiceStub(expert_channel),
         )
         server = GrpcServer(
-            host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
+            host=settings.host,
+            port=settings.port,
+            grace_seconds=settings.shutdown_grace_seconds,
+            verifier=verifier,
         )
         server.add(chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
         sweeper = asyncio.create_task(

@@ -11,13 +11,19 @@ from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
 from chat_service.uploads import ImageTooLarge, UnsupportedImage, store_upload
-from tftkit.identity import caller_id
+from tftkit.identity import (
+    InvalidIdentity,
+    TokenVerifier,
+    bearer_metadata,
+    caller,
+    caller_id,
+)
 from tftkit.object_store import ObjectStore
 from tftkit.rate_limit import RateLimited, abort_rate_limited, take_slot
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 from thefirsttake.common.v1 import common_pb2
+from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
-_NOT_YET = "not implemented yet"
 _ROOM_NOT_FOUND = "room not found"
 
 
@@ -31,6 +37,8 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         events: TurnEventLog,
         store: ObjectStore,
         settings: ChatSettings,
+        verifier: TokenVerifier,
+        experts: expert_pb2_grpc.ExpertServiceStub,
     ) -> None:
         self._pool = pool
         self._redis = redis
@@ -38,6 +46,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self._events = events
         self._store = store
         self._settings = settings
+        # Checks the guest token a merge presents (the caller's own is checked on arrival).
+        self._verifier = verifier
+        self._experts = experts
 
     async def CreateRoom(self, request, context) -> chat_pb2.Room:
         owner = await caller_id(context)
@@ -67,9 +78,10 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         )
 
     async def StreamTurn(self, request, context) -> AsyncIterator[chat_pb2.TurnEvent]:
-        owner = await caller_id(context)
+        owner = await caller(context)
         turn_request = TurnRequest(
-            owner_id=owner,
+            owner_id=owner.user_id,
+            owner_token=owner.token,
             room_id=request.room_id,
             user_input=request.user_input,
             image_url=request.image_url,
@@ -110,11 +122,12 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         return chat_pb2.UploadImageResponse(url=url)
 
     async def SendMessage(self, request, context) -> chat_pb2.SendMessageResponse:
-        owner = await caller_id(context)
+        owner = await caller(context)
         if not request.room_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "room_id is required")
         turn_request = TurnRequest(
-            owner_id=owner,
+            owner_id=owner.user_id,
+            owner_token=owner.token,
             room_id=request.room_id,
             user_input=request.content,
             image_url=request.image_url,
@@ -150,8 +163,27 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             response.products.extend(answer.products)
         return response
 
-    async def MergeGuestRooms(self, request, context):
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, _NOT_YET)
+    async def MergeGuestRooms(self, request, context) -> chat_pb2.MergeGuestRoomsResponse:
+        account = await caller(context)
+        try:
+            guest = await self._verifier.verify(request.guest_token)
+        except InvalidIdentity:
+            guest = None
+        if guest is None or not guest.is_guest or account.is_guest:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
+        moved = await rooms.give_rooms(
+            db=self._pool, from_owner=guest.user_id, to_owner=account.user_id
+        )
+        if moved:
+            # The experts' memory of those rooms follows them (keyed by owner there).
+            await self._experts.AdoptGuestMemory(
+                expert_pb2.AdoptGuestMemoryRequest(
+                    guest_token=request.guest_token, room_ids=[str(room) for room in moved]
+                ),
+                metadata=bearer_metadata(account.token),
+                timeout=self._settings.rpc_timeout_seconds,
+            )
+        return chat_pb2.MergeGuestRoomsResponse(merged_rooms=len(moved))
 
     async def _start(self, context, turn_request: TurnRequest) -> StartedTurn:
         try:

@@ -16,6 +16,8 @@ class ChatSettings(ServiceSettings):
     expert_service_addr: str = Field("127.0.0.1:50053", validation_alias="EXPERT_SERVICE_ADDR")
     # Upper bound of one whole turn (all experts), after which it is cut and stored as it is.
     turn_timeout_seconds: float = 180.0
+    # Deadline of other calls to expert-service (moving a guest's memory on login).
+    rpc_timeout_seconds: float = 5.0
     # Turns running at once in this process; more are refused with RESOURCE_EXHAUSTED.
     max_concurrent_turns: int = 64
     # How long a turn's events stay replayable (Last-Event-ID, polling) after it ends.

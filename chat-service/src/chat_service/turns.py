@@ -40,6 +40,8 @@ class TooBusy(Exception):
 @dataclass(frozen=True)
 class TurnRequest:
     owner_id: str
+    # The caller's signed token: expert-service verifies who the turn is for by it.
+    owner_token: str
     room_id: str
     user_input: str
     image_url: str
@@ -127,6 +129,7 @@ class TurnRunner:
             async with asyncio.timeout(self._timeout):
                 async for event in consult(
                     stub=self._experts,
+                    token=request.owner_token,
                     room_id=turn.room_id,
                     user_input=text,
                     image_url=request.image_url,

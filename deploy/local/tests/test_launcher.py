@@ -174,7 +174,7 @@ async def test_brings_everything_up_prints_the_url_and_stops_cleanly(launcher_en
         pids.append(seen_by["pid"])
         got = seen_by["env"]
         assert got["OTEL_SERVICE_NAME"] == service.name
-        assert got["AUTH_JWT_SECRET"] == secrets["AUTH_JWT_SECRET"]
+        assert got["AUTH_SIGNING_KEY"] == secrets["AUTH_SIGNING_KEY"]
         assert got["PRODUCT_SERVICE_ADDR"] == f"127.0.0.1:{launcher_env['PRODUCT_PORT']}"
         assert got["AUTH_POSTGRES_DSN"].endswith("/auth")
         assert got["CHAT_POSTGRES_DSN"].endswith("/chat")

@@ -4,6 +4,7 @@ import json
 from dataclasses import asdict, fields
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from expert_service.brief import Brief
 
@@ -25,6 +26,12 @@ _PROFILE_FIELDS = (
 )
 
 
+def room_scope(owner_id: str, room_id: str) -> str:
+    """The memory key of a room: its owner's, so another user naming the same room id reaches
+    none of it."""
+    return f"{owner_id}/{room_id}"
+
+
 class RoomMemory:
     """Reads and writes one room's history and profile."""
 
@@ -38,6 +45,19 @@ class RoomMemory:
 
     def _key(self, kind: str, room_id: str) -> str:
         return f"{self._prefix}:{kind}:{room_id}"
+
+    async def move(self, *, source: str, target: str) -> bool:
+        """Gives a room's memory to another scope (a guest's room to the account that logged
+        in); an existing target is kept. True when anything moved."""
+        moved = False
+        for kind in ("history", "profile"):
+            try:
+                moved |= bool(
+                    await self._redis.renamenx(self._key(kind, source), self._key(kind, target))
+                )
+            except ResponseError:  # nothing under the source key
+                continue
+        return moved
 
     async def history(self, *, room_id: str) -> list[dict[str, str]]:
         """Earlier messages of the room, oldest first ({role, agent_id, text})."""

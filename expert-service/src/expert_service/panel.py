@@ -104,6 +104,10 @@ class Panel:
         """The knowledge retriever (its `semantic` flag says whether embeddings are on)."""
         return self._retriever
 
+    @property
+    def memory(self) -> RoomMemory:
+        return self._memory
+
     async def consult(
         self, *, room_id: str, user_input: str, image_url: str, expert_ids: list[str]
     ) -> AsyncIterator[PanelEvent]:

@@ -15,6 +15,7 @@ from expert_service.servicer import ExpertServicer
 from expert_service.settings import ExpertSettings
 from tftkit.grpc_client import open_channel
 from tftkit.grpc_server import GrpcServer
+from tftkit.identity import auth_service_verifier
 from tftkit.object_store import ObjectStoreSettings, build_object_store
 from tftkit.redis import connect_redis
 from thefirsttake.expert.v1 import expert_pb2_grpc
@@ -86,13 +87,20 @@ async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
 
 async def serve(settings: ExpertSettings) -> None:
     """Serves until SIGINT/SIGTERM."""
-    async with open_panel(settings) as panel:
+    async with (
+        open_panel(settings) as panel,
+        open_channel(settings.auth_service_addr) as auth_channel,
+    ):
+        verifier = auth_service_verifier(auth_channel)
         server = GrpcServer(
-            host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
+            host=settings.host,
+            port=settings.port,
+            grace_seconds=settings.shutdown_grace_seconds,
+            verifier=verifier,
         )
         server.add(
             expert_pb2_grpc.add_ExpertServiceServicer_to_server,
-            ExpertServicer(panel),
+            ExpertServicer(panel, verifier=verifier),
             "thefirsttake.expert.v1.ExpertService",
         )
         log.info("expert panel ready", extra={"fields": {"provider": settings.llm_provider}})

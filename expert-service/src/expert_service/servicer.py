@@ -4,8 +4,10 @@ import grpc
 from redis.exceptions import RedisError
 
 from expert_service.experts import PANEL, Expert, UnknownExpertError
+from expert_service.memory import room_scope
 from expert_service.panel import Completed, Delta, Failed, Panel, PanelEvent
 from expert_service.products import CatalogUnavailableError
+from tftkit.identity import InvalidIdentity, TokenVerifier, caller_id
 from thefirsttake.common.v1 import common_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
@@ -43,11 +45,29 @@ def to_proto(event: PanelEvent) -> expert_pb2.ConsultEvent:
 class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
     """The gRPC face of the panel."""
 
-    def __init__(self, panel: Panel) -> None:
+    def __init__(self, panel: Panel, *, verifier: TokenVerifier | None = None) -> None:
         self._panel = panel
+        # Checks the guest token of AdoptGuestMemory (the caller's own token is checked by
+        # the server bootstrap).
+        self._verifier = verifier
 
     async def ListExperts(self, request, context):
         return expert_pb2.ListExpertsResponse(experts=[_expert(e) for e in PANEL])
+
+    async def AdoptGuestMemory(self, request, context):
+        owner = await caller_id(context)
+        try:
+            guest = await self._verifier.verify(request.guest_token) if self._verifier else None
+        except InvalidIdentity:
+            guest = None
+        if guest is None or not guest.is_guest:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
+        adopted = 0
+        for room_id in request.room_ids:
+            adopted += await self._panel.memory.move(
+                source=room_scope(guest.user_id, room_id), target=room_scope(owner, room_id)
+            )
+        return expert_pb2.AdoptGuestMemoryResponse(adopted_rooms=adopted)
 
     async def Consult(self, request, context):
         text = request.user_input.strip()
@@ -60,9 +80,10 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
             )
         if not request.room_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "room_id is required")
+        owner = await caller_id(context)
         try:
             events = self._panel.consult(
-                room_id=request.room_id,
+                room_id=room_scope(owner, request.room_id),
                 user_input=text or "사진 속 옷에 어울리는 코디를 추천해줘",
                 image_url=request.image_url,
                 expert_ids=list(request.expert_ids),

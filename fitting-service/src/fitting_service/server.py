@@ -14,6 +14,7 @@ from fitting_service.tryon import TryOns
 from fitting_service.workers import Workers
 from tftkit.grpc_client import open_channel
 from tftkit.grpc_server import GrpcServer
+from tftkit.identity import auth_service_verifier
 from tftkit.object_store import ObjectStoreSettings, build_object_store
 from tftkit.redis import connect_redis
 from tftkit.safe_fetch import SafeImageFetcher
@@ -48,8 +49,12 @@ async def serve(settings: FittingSettings) -> None:
     if fitroom is not None:
         engines["fitroom"] = fitroom
     product_channel = open_channel(settings.product_service_addr)
+    auth_channel = open_channel(settings.auth_service_addr)
+    verifier = auth_service_verifier(auth_channel)
     async with connect_redis(settings.redis_url) as redis:
-        tasks = TaskStore(redis, ttl_seconds=settings.task_ttl_seconds)
+        tasks = TaskStore(
+            redis, ttl_seconds=settings.task_ttl_seconds, prefix=settings.redis_key_prefix
+        )
         tryons = TryOns(
             settings=settings,
             redis=redis,
@@ -74,11 +79,14 @@ async def serve(settings: FittingSettings) -> None:
         await reader.warm_up()
         await workers.start()
         server = GrpcServer(
-            host=settings.host, port=settings.port, grace_seconds=settings.shutdown_grace_seconds
+            host=settings.host,
+            port=settings.port,
+            grace_seconds=settings.shutdown_grace_seconds,
+            verifier=verifier,
         )
         server.add(
             fitting_pb2_grpc.add_FittingServiceServicer_to_server,
-            FittingServicer(tryons=tryons, fetcher=fetcher),
+            FittingServicer(tryons=tryons, fetcher=fetcher, tasks=tasks, verifier=verifier),
             SERVICE_NAME,
         )
         log.info("try-on engine: %s", settings.engine_name)
@@ -88,5 +96,6 @@ async def serve(settings: FittingSettings) -> None:
             await workers.stop()
             reader.close()
             await product_channel.close()
+            await auth_channel.close()
             if fitroom is not None:
                 await fitroom.aclose()

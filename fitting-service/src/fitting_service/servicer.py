@@ -5,7 +5,7 @@ import grpc
 from fitting_service import image_proxy
 from fitting_service.photos import UnreadablePhoto
 from fitting_service.product_client import UnknownProduct, WrongSlot
-from fitting_service.tasks import ErrorKind, Status, Task
+from fitting_service.tasks import ErrorKind, Status, Task, TaskStore
 from fitting_service.tryon import (
     BadRequest,
     DailyCapReached,
@@ -13,7 +13,7 @@ from fitting_service.tryon import (
     TryOnRequest,
     TryOns,
 )
-from tftkit.identity import caller_id
+from tftkit.identity import InvalidIdentity, TokenVerifier, caller, caller_id
 from tftkit.rate_limit import RateLimited, abort_rate_limited
 from tftkit.safe_fetch import FetchFailed, FetchRefused, SafeImageFetcher
 from thefirsttake.fitting.v1 import fitting_pb2, fitting_pb2_grpc
@@ -24,9 +24,19 @@ _MAX_WAIT_SECONDS = 600.0
 
 
 class FittingServicer(fitting_pb2_grpc.FittingServiceServicer):
-    def __init__(self, *, tryons: TryOns, fetcher: SafeImageFetcher) -> None:
+    def __init__(
+        self,
+        *,
+        tryons: TryOns,
+        fetcher: SafeImageFetcher,
+        tasks: TaskStore,
+        verifier: TokenVerifier,
+    ) -> None:
         self._tryons = tryons
         self._fetcher = fetcher
+        self._tasks = tasks
+        # Checks the guest token a merge presents (the caller's own is checked on arrival).
+        self._verifier = verifier
 
     async def TryOn(self, request, context) -> fitting_pb2.TryOnTask:
         owner = await caller_id(context)
@@ -96,6 +106,17 @@ class FittingServicer(fitting_pb2_grpc.FittingServiceServicer):
         return fitting_pb2.FetchImageResponse(
             content=image.content, content_type=image.content_type
         )
+
+    async def MergeGuestTasks(self, request, context) -> fitting_pb2.MergeGuestTasksResponse:
+        account = await caller(context)
+        try:
+            guest = await self._verifier.verify(request.guest_token)
+        except InvalidIdentity:
+            guest = None
+        if guest is None or not guest.is_guest or account.is_guest:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
+        moved = await self._tasks.give_tasks(from_owner=guest.user_id, to_owner=account.user_id)
+        return fitting_pb2.MergeGuestTasksResponse(merged_tasks=moved)
 
     async def ProxySelfTest(self, request, context) -> fitting_pb2.ProxySelfTestResponse:
         ok, message = await image_proxy.self_test(self._fetcher)

@@ -31,6 +31,8 @@ class FittingSettings(ServiceSettings):
     # Paid FitRoom tasks started per UTC day, over all users (0 = no cap).
     fitroom_daily_cap: int = 500
 
+    # Starts every Redis key (tasks, queue): deployments sharing one Redis database differ here.
+    redis_key_prefix: str = "fitting"
     # Tasks run at once by this process (more wait in the queue); a task's own deadline.
     workers: int = 2
     task_timeout_seconds: float = 360.0

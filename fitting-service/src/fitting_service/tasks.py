@@ -13,7 +13,6 @@ from enum import StrEnum
 
 from redis.asyncio import Redis
 
-QUEUE = "fitting:queue"
 GROUP = "fitting-workers"
 
 
@@ -56,10 +55,6 @@ class Task:
         return self.status in FINISHED
 
 
-def _key(task_id: str) -> str:
-    return f"fitting:task:{task_id}"
-
-
 def photo_key(task_id: str) -> str:
     # Under private/: never served by URL, never listed.
     return f"private/tryon/{task_id}/photo.jpg"
@@ -87,6 +82,13 @@ local current = tonumber(redis.call('HGET', KEYS[1], 'progress') or '0')
 if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'progress', ARGV[1]) end
 return 1
 """
+# Gives a task of one owner to another (checked inside Redis, so a task of anyone else is
+# never touched).
+_GIVE = """
+if redis.call('HGET', KEYS[1], 'owner_id') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'owner_id', ARGV[2])
+return 1
+"""
 # Ends a task that is not finished yet; answers 0 when it already was.
 _FINISH = """
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -97,19 +99,37 @@ return 1
 
 
 class TaskStore:
-    def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, *, ttl_seconds: int, prefix: str = "fitting") -> None:
+        """`prefix` starts every key, so several deployments can share one Redis database."""
         self._redis = redis
         self._ttl = ttl_seconds
+        self._prefix = prefix
+        self.queue = f"{prefix}:queue"
         self._take = redis.register_script(_TAKE)
         self._progress = redis.register_script(_PROGRESS)
         self._finish = redis.register_script(_FINISH)
+        self._give = redis.register_script(_GIVE)
+
+    def _key(self, task_id: str) -> str:
+        return f"{self._prefix}:task:{task_id}"
+
+    def _owner_key(self, owner_id: str) -> str:
+        return f"{self._prefix}:owner:{owner_id}"
+
+    def daily_key(self, day: str) -> str:
+        """The counter of paid tasks started on `day`."""
+        return f"{self._prefix}:fitroom:daily:{day}"
 
     async def ensure_queue(self) -> None:
         """Creates the stream's consumer group once (every replica calls this at start)."""
-        groups = await self._redis.xinfo_groups(QUEUE) if await self._redis.exists(QUEUE) else []
+        groups = (
+            await self._redis.xinfo_groups(self.queue)
+            if await self._redis.exists(self.queue)
+            else []
+        )
         if not any(group["name"] == GROUP for group in groups):
             try:
-                await self._redis.xgroup_create(QUEUE, GROUP, id="0", mkstream=True)
+                await self._redis.xgroup_create(self.queue, GROUP, id="0", mkstream=True)
             except Exception as error:  # another replica created it first
                 if "BUSYGROUP" not in str(error):
                     raise
@@ -140,25 +160,38 @@ class TaskStore:
             "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(_key(task_id), mapping=fields)
-            pipe.expire(_key(task_id), self._ttl)
-            pipe.xadd(QUEUE, {"task_id": task_id})
+            pipe.hset(self._key(task_id), mapping=fields)
+            pipe.expire(self._key(task_id), self._ttl)
+            pipe.sadd(self._owner_key(owner_id), task_id)
+            pipe.expire(self._owner_key(owner_id), self._ttl)
+            pipe.xadd(self.queue, {"task_id": task_id})
             await pipe.execute()
         return _task(task_id, fields)
 
     async def get(self, task_id: str) -> Task | None:
         if not task_id or len(task_id) > 64:
             return None
-        fields = await self._redis.hgetall(_key(task_id))
+        fields = await self._redis.hgetall(self._key(task_id))
         return _task(task_id, fields) if fields else None
+
+    async def give_tasks(self, *, from_owner: str, to_owner: str) -> int:
+        """Moves every task of `from_owner` to `to_owner`; how many moved (0 when run again)."""
+        moved = 0
+        for task_id in await self._redis.smembers(self._owner_key(from_owner)):
+            if await self._give(keys=[self._key(task_id)], args=[from_owner, to_owner]):
+                moved += 1
+                await self._redis.sadd(self._owner_key(to_owner), task_id)
+                await self._redis.expire(self._owner_key(to_owner), self._ttl)
+        await self._redis.delete(self._owner_key(from_owner))
+        return moved
 
     async def take(self, task_id: str, *, worker: str) -> bool:
         """Claims a QUEUED task for this worker; False when it is not (or no longer) queued."""
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
-        return bool(await self._take(keys=[_key(task_id)], args=[worker, now]))
+        return bool(await self._take(keys=[self._key(task_id)], args=[worker, now]))
 
     async def report_progress(self, task_id: str, progress: int) -> None:
-        await self._progress(keys=[_key(task_id)], args=[str(max(0, min(99, progress)))])
+        await self._progress(keys=[self._key(task_id)], args=[str(max(0, min(99, progress)))])
 
     async def complete(self, task_id: str, *, result: str) -> bool:
         return await self._end(task_id, status=Status.COMPLETED, progress="100", result_key=result)
@@ -173,7 +206,7 @@ class TaskStore:
             **fields,
         }
         args = [part for pair in values.items() for part in pair]
-        return bool(await self._finish(keys=[_key(task_id)], args=args))
+        return bool(await self._finish(keys=[self._key(task_id)], args=args))
 
 
 def _task(task_id: str, fields: dict[str, str]) -> Task:

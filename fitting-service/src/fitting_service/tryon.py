@@ -116,7 +116,7 @@ class TryOns:
         cap = self._settings.fitroom_daily_cap
         if cap <= 0:
             return
-        key = f"fitting:fitroom:daily:{datetime.now(UTC):%Y-%m-%d}"
+        key = self._tasks.daily_key(f"{datetime.now(UTC):%Y-%m-%d}")
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, 2 * 24 * 3600)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 
 from fitting_service.metrics import QUEUE_DEPTH, TASK_DURATION, TASKS, TASKS_RUNNING
-from fitting_service.tasks import GROUP, QUEUE, ErrorKind, Status, Task, TaskStore
+from fitting_service.tasks import GROUP, ErrorKind, Status, Task, TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Workers:
         while True:
             try:
                 answer = await self._redis.xreadgroup(
-                    GROUP, consumer, {QUEUE: ">"}, count=1, block=2000
+                    GROUP, consumer, {self._store.queue: ">"}, count=1, block=2000
                 )
                 for _, entries in answer or ():
                     for entry_id, fields in entries:
@@ -85,7 +85,7 @@ class Workers:
         # Acknowledged once the task has ended (a failed run ends FAILED, never to rerun). After
         # a Redis error or a stop the entry stays pending, and recovery ends it: it runs a task
         # still QUEUED and fails one left PROCESSING, instead of both hanging until they expire.
-        await self._redis.xack(QUEUE, GROUP, entry_id)
+        await self._redis.xack(self._store.queue, GROUP, entry_id)
 
     async def _run_taken(self, task_id: str) -> None:
         task = await self._store.get(task_id)
@@ -116,7 +116,7 @@ class Workers:
         while True:
             try:
                 await self._reclaim(idle_ms)
-                groups = await self._redis.xinfo_groups(QUEUE)
+                groups = await self._redis.xinfo_groups(self._store.queue)
                 lag = next((g.get("lag") for g in groups if g["name"] == GROUP), None)
                 QUEUE_DEPTH.set(lag or 0)
             except asyncio.CancelledError:
@@ -129,7 +129,7 @@ class Workers:
         start = "0-0"
         while True:
             start, entries, *_ = await self._redis.xautoclaim(
-                QUEUE,
+                self._store.queue,
                 GROUP,
                 f"{self._name}-recovery",
                 min_idle_time=idle_ms,
@@ -152,6 +152,6 @@ class Workers:
                     )
                 ):
                     TASKS.labels(task.engine, "interrupted").inc()
-                await self._redis.xack(QUEUE, GROUP, entry_id)
+                await self._redis.xack(self._store.queue, GROUP, entry_id)
             if start in ("0-0", b"0-0"):
                 return

@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from gateway.clients import Clients
 from gateway.cookies import QueuedCookiesMiddleware
 from gateway.errors import install_error_handlers
-from gateway.routes import chat, fitting, ops
+from gateway.origin import SameOriginMiddleware
+from gateway.routes import auth, chat, fitting, ops
 from gateway.routes.media import build_media_router
 from gateway.settings import GatewaySettings
 from tftkit.object_store import ObjectStoreSettings
@@ -30,7 +31,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(QueuedCookiesMiddleware)
+    app.add_middleware(SameOriginMiddleware, allowed_origins=settings.allowed_origins)
     install_error_handlers(app)
+    app.include_router(auth.router)
     app.include_router(chat.router)
     app.include_router(fitting.router)
     app.include_router(ops.router)

@@ -6,7 +6,7 @@ import grpc
 
 from gateway.settings import GatewaySettings
 from tftkit.grpc_client import open_channel
-from tftkit.identity import user_metadata
+from tftkit.identity import Identity, TokenVerifier, auth_service_verifier, bearer_metadata
 from thefirsttake.auth.v1 import auth_pb2, auth_pb2_grpc
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 from thefirsttake.fitting.v1 import fitting_pb2, fitting_pb2_grpc
@@ -23,6 +23,8 @@ class Clients:
     chat: chat_pb2_grpc.ChatServiceStub
     product: product_pb2_grpc.ProductServiceStub
     fitting: fitting_pb2_grpc.FittingServiceStub
+    # Verifies the identity cookies with auth-service's published keys (cached).
+    verifier: TokenVerifier
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Clients":
@@ -40,6 +42,7 @@ class Clients:
             chat=chat_pb2_grpc.ChatServiceStub(channels["chat-service"]),
             product=product_pb2_grpc.ProductServiceStub(channels["product-service"]),
             fitting=fitting_pb2_grpc.FittingServiceStub(channels["fitting-service"]),
+            verifier=auth_service_verifier(channels["auth-service"]),
         )
 
     async def close(self) -> None:
@@ -55,67 +58,94 @@ class Clients:
     async def issue_guest(self) -> auth_pb2.IssuedSession:
         return await self.auth.IssueGuest(auth_pb2.IssueGuestRequest(), timeout=self._timeout)
 
-    async def verify(self, token: str) -> auth_pb2.Identity:
-        return await self.auth.Verify(auth_pb2.VerifyRequest(token=token), timeout=self._timeout)
+    async def start_kakao_login(self) -> auth_pb2.StartKakaoLoginResponse:
+        return await self.auth.StartKakaoLogin(
+            auth_pb2.StartKakaoLoginRequest(), timeout=self._timeout
+        )
+
+    async def complete_kakao_login(
+        self, *, code: str, state: str, expected_state: str, guest_token: str
+    ) -> auth_pb2.IssuedSession:
+        request = auth_pb2.CompleteKakaoLoginRequest(
+            code=code, state=state, expected_state=expected_state, guest_token=guest_token
+        )
+        # Kakao's two calls happen inside: twice the usual deadline.
+        return await self.auth.CompleteKakaoLogin(request, timeout=2 * self._timeout)
+
+    async def refresh(self, refresh_token: str) -> auth_pb2.IssuedSession:
+        return await self.auth.Refresh(
+            auth_pb2.RefreshRequest(refresh_token=refresh_token), timeout=self._timeout
+        )
+
+    async def logout(self, refresh_token: str) -> None:
+        await self.auth.Logout(
+            auth_pb2.LogoutRequest(refresh_token=refresh_token), timeout=self._timeout
+        )
 
     async def me(self, token: str) -> auth_pb2.User:
         return await self.auth.GetMe(auth_pb2.GetMeRequest(token=token), timeout=self._timeout)
 
     # chat-service
 
-    async def create_room(self, user_id: str, title: str) -> chat_pb2.Room:
+    async def create_room(self, caller: Identity, title: str) -> chat_pb2.Room:
         return await self.chat.CreateRoom(
             chat_pb2.CreateRoomRequest(title=title),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )
 
-    async def list_rooms(self, user_id: str) -> chat_pb2.ListRoomsResponse:
+    async def list_rooms(self, caller: Identity) -> chat_pb2.ListRoomsResponse:
         return await self.chat.ListRooms(
-            chat_pb2.ListRoomsRequest(), metadata=user_metadata(user_id), timeout=self._timeout
+            chat_pb2.ListRoomsRequest(),
+            metadata=bearer_metadata(caller.token),
+            timeout=self._timeout,
         )
 
     async def list_messages(
-        self, user_id: str, room_id: str, limit: int, before: str
+        self, caller: Identity, room_id: str, limit: int, before: str
     ) -> chat_pb2.ListMessagesResponse:
         return await self.chat.ListMessages(
             chat_pb2.ListMessagesRequest(room_id=room_id, limit=limit, before=before),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )
 
-    def stream_turn(self, user_id: str, request: chat_pb2.StreamTurnRequest):
+    def stream_turn(self, caller: Identity, request: chat_pb2.StreamTurnRequest):
         return self.chat.StreamTurn(
-            request, metadata=user_metadata(user_id), timeout=self.settings.stream_timeout_seconds
+            request,
+            metadata=bearer_metadata(caller.token),
+            timeout=self.settings.stream_timeout_seconds,
         )
 
-    def resume_turn(self, user_id: str, last_event_id: str):
+    def resume_turn(self, caller: Identity, last_event_id: str):
         return self.chat.ResumeTurn(
             chat_pb2.ResumeTurnRequest(last_event_id=last_event_id),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self.settings.stream_timeout_seconds,
         )
 
     async def send_message(
-        self, user_id: str, room_id: str, content: str, image_url: str
+        self, caller: Identity, room_id: str, content: str, image_url: str
     ) -> chat_pb2.SendMessageResponse:
         return await self.chat.SendMessage(
             chat_pb2.SendMessageRequest(room_id=room_id, content=content, image_url=image_url),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )
 
-    async def receive_answer(self, user_id: str, room_id: str) -> chat_pb2.ReceiveAnswerResponse:
+    async def receive_answer(
+        self, caller: Identity, room_id: str
+    ) -> chat_pb2.ReceiveAnswerResponse:
         return await self.chat.ReceiveAnswer(
             chat_pb2.ReceiveAnswerRequest(room_id=room_id),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )
 
-    async def upload_image(self, user_id: str, content: bytes, filename: str) -> str:
+    async def upload_image(self, caller: Identity, content: bytes, filename: str) -> str:
         response = await self.chat.UploadImage(
             chat_pb2.UploadImageRequest(content=content, filename=filename),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self._timeout * 4,
         )
         return response.url
@@ -127,27 +157,45 @@ class Clients:
             product_pb2.GetProductRequest(product_id=product_id), timeout=self._timeout
         )
 
+    async def merge_guest_rooms(self, caller: Identity, guest_token: str) -> int:
+        answer = await self.chat.MergeGuestRooms(
+            chat_pb2.MergeGuestRoomsRequest(guest_token=guest_token),
+            metadata=bearer_metadata(caller.token),
+            timeout=self._timeout,
+        )
+        return answer.merged_rooms
+
     # fitting-service
 
+    async def merge_guest_tasks(self, caller: Identity, guest_token: str) -> int:
+        answer = await self.fitting.MergeGuestTasks(
+            fitting_pb2.MergeGuestTasksRequest(guest_token=guest_token),
+            metadata=bearer_metadata(caller.token),
+            timeout=self._timeout,
+        )
+        return answer.merged_tasks
+
     async def try_on(
-        self, user_id: str, request: fitting_pb2.TryOnRequest
+        self, caller: Identity, request: fitting_pb2.TryOnRequest
     ) -> fitting_pb2.TryOnTask:
         # The call may wait for the task: its deadline is that wait plus the usual margin.
         return await self.fitting.TryOn(
-            request, metadata=user_metadata(user_id), timeout=request.wait_seconds + self._timeout
+            request,
+            metadata=bearer_metadata(caller.token),
+            timeout=request.wait_seconds + self._timeout,
         )
 
-    async def try_on_task(self, user_id: str, task_id: str) -> fitting_pb2.TryOnTask:
+    async def try_on_task(self, caller: Identity, task_id: str) -> fitting_pb2.TryOnTask:
         return await self.fitting.GetTask(
             fitting_pb2.GetTaskRequest(task_id=task_id),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )
 
-    async def try_on_result(self, user_id: str, task_id: str) -> fitting_pb2.TaskResult:
+    async def try_on_result(self, caller: Identity, task_id: str) -> fitting_pb2.TaskResult:
         return await self.fitting.GetTaskResult(
             fitting_pb2.GetTaskRequest(task_id=task_id),
-            metadata=user_metadata(user_id),
+            metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )
 

@@ -10,16 +10,33 @@ from http.cookies import SimpleCookie
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# A guest's signed identity; a logged-in user's access token (its JWT expires long before the
+# cookie, so an expired login is told apart from no login at all); the refresh token, sent only
+# to the auth routes; the one-time login state, only to Kakao's callback.
 GUEST_COOKIE = "tft_guest"
+ACCESS_COOKIE = "tft_access"
+REFRESH_COOKIE = "tft_refresh"
+STATE_COOKIE = "tft_login_state"
+AUTH_PATH = "/api/auth"
+CALLBACK_PATH = "/api/auth/kakao/callback"
 _QUEUE = "tft_set_cookies"
 
 
-def queue_cookie(request: Request, name: str, value: str, *, max_age: int, secure: bool) -> None:
-    """Asks the middleware to set an HttpOnly, SameSite=Lax cookie on this request's response."""
+def queue_cookie(
+    request: Request,
+    name: str,
+    value: str,
+    *,
+    max_age: int,
+    secure: bool,
+    path: str = "/",
+) -> None:
+    """Asks the middleware to set an HttpOnly, SameSite=Lax cookie on this request's response
+    (`max_age` 0 deletes it)."""
     cookie: SimpleCookie = SimpleCookie()
     cookie[name] = value
     morsel = cookie[name]
-    morsel["path"] = "/"
+    morsel["path"] = path
     morsel["max-age"] = str(max_age)
     morsel["httponly"] = True
     morsel["samesite"] = "Lax"
@@ -47,3 +64,7 @@ class QueuedCookiesMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
+
+
+def clear_cookie(request: Request, name: str, *, secure: bool, path: str = "/") -> None:
+    queue_cookie(request, name, "", max_age=0, secure=secure, path=path)

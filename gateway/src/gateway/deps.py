@@ -1,13 +1,20 @@
-"""Request dependencies: the downstream clients and the caller's identity."""
+"""Request dependencies: the downstream clients and the caller's identity.
+
+Identity cookies hold tokens auth-service signed; the gateway verifies them itself with
+auth-service's published keys and forwards the token on every call, where each service verifies
+it again.
+"""
 
 from typing import Annotated
 
-import grpc
 from fastapi import Depends, Request
 
 from gateway.clients import Clients
-from gateway.cookies import GUEST_COOKIE, queue_cookie
-from thefirsttake.auth.v1 import auth_pb2
+from gateway.cookies import ACCESS_COOKIE, GUEST_COOKIE, queue_cookie
+from gateway.errors import ApiError
+from tftkit.identity import Identity, InvalidIdentity
+
+LOGIN_EXPIRED = "로그인이 만료되었어요. 다시 로그인하거나 새로고침해 주세요."
 
 
 def get_clients(request: Request) -> Clients:
@@ -17,26 +24,33 @@ def get_clients(request: Request) -> Clients:
 ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
-async def _known_identity(request: Request, clients: Clients) -> auth_pb2.Identity | None:
-    token = request.cookies.get(GUEST_COOKIE)
+async def _verified(clients: Clients, token: str | None) -> Identity | None:
     if not token:
         return None
     try:
-        return await clients.verify(token)
-    except grpc.aio.AioRpcError as error:
-        if error.code() == grpc.StatusCode.UNAUTHENTICATED:
-            return None
-        raise
+        return await clients.verifier.verify(token)
+    except InvalidIdentity:
+        return None
 
 
-async def known_user(request: Request, clients: ClientsDep) -> auth_pb2.Identity | None:
-    """The caller's identity if the browser has a valid one; never creates one."""
-    return await _known_identity(request, clients)
+async def known_user(request: Request, clients: ClientsDep) -> Identity | None:
+    """The caller's identity if the browser has a valid one; never creates one.
+
+    A browser that logged in and whose access token has expired gets 401 (it should refresh),
+    never a fresh guest identity that would hide its account.
+    """
+    access = request.cookies.get(ACCESS_COOKIE)
+    if access:
+        identity = await _verified(clients, access)
+        if identity is None:
+            raise ApiError(401, LOGIN_EXPIRED)
+        return identity
+    return await _verified(clients, request.cookies.get(GUEST_COOKIE))
 
 
-async def current_user(request: Request, clients: ClientsDep) -> auth_pb2.Identity:
+async def current_user(request: Request, clients: ClientsDep) -> Identity:
     """The caller's identity, issuing a signed guest identity (cookie) on first use."""
-    identity = await _known_identity(request, clients)
+    identity = await known_user(request, clients)
     if identity is not None:
         return identity
     session = await clients.issue_guest()
@@ -48,8 +62,8 @@ async def current_user(request: Request, clients: ClientsDep) -> auth_pb2.Identi
         max_age=settings.guest_cookie_max_age_seconds,
         secure=settings.cookie_secure,
     )
-    return session.identity
+    return Identity(user_id=session.identity.user_id, is_guest=True, token=session.access_token)
 
 
-KnownUser = Annotated[auth_pb2.Identity | None, Depends(known_user)]
-CurrentUser = Annotated[auth_pb2.Identity, Depends(current_user)]
+KnownUser = Annotated[Identity | None, Depends(known_user)]
+CurrentUser = Annotated[Identity, Depends(current_user)]

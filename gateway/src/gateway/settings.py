@@ -1,7 +1,9 @@
 """gateway settings (env prefix GATEWAY_; downstream addresses without prefix)."""
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class GatewaySettings(BaseSettings):
@@ -18,6 +20,11 @@ class GatewaySettings(BaseSettings):
     # Cookies get the Secure flag; turn on wherever the site is served over HTTPS.
     cookie_secure: bool = False
     guest_cookie_max_age_seconds: int = 365 * 24 * 3600
+    # Where a finished (or refused) Kakao login sends the browser.
+    app_path: str = "/"
+    # Origins (scheme://host[:port]) besides the gateway's own that may send POST/PUT/DELETE
+    # with the cookies, comma-separated; any other Origin is refused (403).
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Deadlines of downstream calls.
     rpc_timeout_seconds: float = 5.0
     stream_timeout_seconds: float = 240.0
@@ -30,3 +37,10 @@ class GatewaySettings(BaseSettings):
     proxy_timeout_seconds: float = 15.0
     # Serves OBJECT_STORE_DIR at /media when objects live in the local folder.
     serve_local_media: bool = True
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value

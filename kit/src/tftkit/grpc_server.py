@@ -12,6 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from tftkit.identity import InvalidIdentity, TokenVerifier, bearer_token, set_caller
 from tftkit.metrics import GRPC_DURATION, GRPC_HANDLED
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,14 @@ _GENERIC_ERROR = "internal error"
 
 
 class _ErrorAndMetricsInterceptor(grpc.aio.ServerInterceptor):
-    """Times every unary and server-streaming RPC and hides unexpected exceptions.
+    """Times every unary and server-streaming RPC, hides unexpected exceptions, and verifies
+    the caller's token (when the call carries one) before the handler runs.
 
     Without it grpc.aio answers UNKNOWN with the exception text, which can leak internals.
     """
+
+    def __init__(self, verifier: TokenVerifier | None) -> None:
+        self._verifier = verifier
 
     async def intercept_service(
         self, continuation: Callable, details: grpc.HandlerCallDetails
@@ -33,10 +38,24 @@ class _ErrorAndMetricsInterceptor(grpc.aio.ServerInterceptor):
             return None
         method = details.method
         if handler.unary_unary is not None:
-            return handler._replace(unary_unary=_wrap_unary(method, handler.unary_unary))
+            inner = handler.unary_unary
+            return handler._replace(unary_unary=_wrap_unary(method, inner, self._verifier))
         if handler.unary_stream is not None:
-            return handler._replace(unary_stream=_wrap_stream(method, handler.unary_stream))
+            inner = handler.unary_stream
+            return handler._replace(unary_stream=_wrap_stream(method, inner, self._verifier))
         return handler
+
+
+async def _identify(context: grpc.aio.ServicerContext, verifier: TokenVerifier | None) -> None:
+    """Makes the call's verified identity available to `tftkit.identity.caller` (or none)."""
+    token = bearer_token(context)
+    if not token or verifier is None:
+        set_caller(None)
+        return
+    try:
+        set_caller(await verifier.verify(token))
+    except InvalidIdentity as error:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
 
 
 def _record(method: str, context: grpc.aio.ServicerContext, started: float, failed: bool) -> None:
@@ -53,10 +72,11 @@ async def _hide_unexpected(
     await context.abort(grpc.StatusCode.INTERNAL, _GENERIC_ERROR)
 
 
-def _wrap_unary(method: str, inner: Callable) -> Callable:
+def _wrap_unary(method: str, inner: Callable, verifier: TokenVerifier | None) -> Callable:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         started, failed = time.perf_counter(), False
         try:
+            await _identify(context, verifier)
             return await inner(request, context)
         except (grpc.aio.AbortError, asyncio.CancelledError):
             raise
@@ -69,10 +89,11 @@ def _wrap_unary(method: str, inner: Callable) -> Callable:
     return handle
 
 
-def _wrap_stream(method: str, inner: Callable) -> Callable:
+def _wrap_stream(method: str, inner: Callable, verifier: TokenVerifier | None) -> Callable:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         started, failed = time.perf_counter(), False
         try:
+            await _identify(context, verifier)
             result = inner(request, context)
             if inspect.isasyncgen(result):
                 async for item in result:
@@ -97,9 +118,17 @@ class GrpcServer:
     pools) and NOT_SERVING as soon as shutdown begins, before the grace period.
     """
 
-    def __init__(self, *, host: str, port: int, grace_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        grace_seconds: float = 5.0,
+        verifier: TokenVerifier | None = None,
+    ) -> None:
+        """`verifier` checks the bearer token of calls that act for a user."""
         self._server = grpc.aio.server(
-            interceptors=[_ErrorAndMetricsInterceptor()],
+            interceptors=[_ErrorAndMetricsInterceptor(verifier)],
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),

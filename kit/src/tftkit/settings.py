@@ -1,6 +1,6 @@
 """Base settings shared by every service; each service subclasses with its own env prefix."""
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values people paste from examples; a secret equal to one of these is refused at start.
@@ -18,6 +18,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Seconds a stopping server waits for in-flight calls.
     shutdown_grace_seconds: float = 5.0
+    # Where auth-service is: callers' tokens are verified with the public keys it publishes.
+    auth_service_addr: str = Field("127.0.0.1:50051", validation_alias="AUTH_SERVICE_ADDR")
 
     @field_validator("log_level")
     @classmethod

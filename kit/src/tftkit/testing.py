@@ -34,15 +34,66 @@ async def scratch_database(prefix: str) -> AsyncIterator[str]:
             await admin.close()
 
 
+class TestIdentities:
+    """A signing key of the tests' own, standing in for auth-service's: tokens for any user,
+    and the verifier a server under test checks them with."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from tftkit.identity import TokenVerifier, static_keys
+
+        self.private_key = Ed25519PrivateKey.generate()
+        self.verifier = TokenVerifier(static_keys(self.private_key.public_key()))
+
+    def token(self, user_id: str, *, guest: bool = True, ttl_seconds: int = 600) -> str:
+        from tftkit.identity import ACCESS, GUEST, sign_token
+
+        return sign_token(
+            private_key=self.private_key,
+            user_id=user_id,
+            token_type=GUEST if guest else ACCESS,
+            ttl_seconds=ttl_seconds,
+        )
+
+    def metadata(self, user_id: str, *, guest: bool = True) -> tuple[tuple[str, str], ...]:
+        """gRPC metadata that makes a call act for `user_id`."""
+        from tftkit.identity import bearer_metadata
+
+        return bearer_metadata(self.token(user_id, guest=guest))
+
+
+class ActingStub:
+    """A stub whose every call carries fixed metadata (e.g. `TestIdentities.metadata`), as a
+    service's calls carry the token of the user they act for."""
+
+    def __init__(self, stub: object, metadata: tuple[tuple[str, str], ...]) -> None:
+        self._stub = stub
+        self._metadata = metadata
+
+    def __getattr__(self, name: str):
+        method = getattr(self._stub, name)
+
+        def call(request, **kwargs):
+            return method(request, metadata=kwargs.pop("metadata", self._metadata), **kwargs)
+
+        return call
+
+
 @asynccontextmanager
-async def serving(*servicers: tuple[object, object, str]) -> AsyncIterator[str]:
+async def serving(
+    *servicers: tuple[object, object, str], verifier: object | None = None
+) -> AsyncIterator[str]:
     """A real grpc.aio server on a free loopback port with the given servicers.
 
     Each item is `(add_XServicer_to_server, servicer, full_service_name)`; yields the address.
+    `verifier` (a TokenVerifier) checks the callers' tokens.
     """
     from tftkit.grpc_server import GrpcServer
 
-    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5)
+    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5, verifier=verifier)
     for register, servicer, name in servicers:
         server.add(register, servicer, name)
     await server.start()

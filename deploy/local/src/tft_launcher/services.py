@@ -99,8 +99,8 @@ def service_env(
             derived[f"{p}_POSTGRES_DSN"] = with_database(server_dsn, service.database)
         if service.redis_db is not None:
             derived[f"{p}_REDIS_URL"] = with_redis_db(redis_url, service.redis_db)
-    if secrets.get("AUTH_JWT_SECRET"):
-        derived["AUTH_JWT_SECRET"] = secrets["AUTH_JWT_SECRET"]
+    if secrets.get("AUTH_SIGNING_KEY"):
+        derived["AUTH_SIGNING_KEY"] = secrets["AUTH_SIGNING_KEY"]
     return {**derived, **environ}
 
 

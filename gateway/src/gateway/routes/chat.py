@@ -11,6 +11,7 @@ from sse_starlette.sse import EventSourceResponse
 from gateway.deps import ClientsDep, CurrentUser, KnownUser
 from gateway.errors import ApiError, envelope
 from gateway.sse import first_event, sse_events
+from tftkit.identity import Identity
 from thefirsttake.chat.v1 import chat_pb2
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
@@ -40,7 +41,7 @@ def _expert_ids(value: str) -> list[str]:
 
 @router.post("/rooms", status_code=201, summary="Create a room")
 async def create_room(user: CurrentUser, clients: ClientsDep):
-    room = await clients.create_room(user.user_id, "")
+    room = await clients.create_room(user, "")
     return envelope(_room(room), "채팅방이 생성되었습니다.")
 
 
@@ -48,7 +49,7 @@ async def create_room(user: CurrentUser, clients: ClientsDep):
 async def room_history(user: KnownUser, clients: ClientsDep):
     if user is None:
         return envelope({"all_rooms": []})
-    response = await clients.list_rooms(user.user_id)
+    response = await clients.list_rooms(user)
     return envelope({"all_rooms": [_room(room) for room in response.rooms]})
 
 
@@ -62,7 +63,7 @@ async def room_messages(
 ):
     if user is None:
         raise ApiError(404, "room not found")
-    page = await clients.list_messages(user.user_id, room_id, limit, before)
+    page = await clients.list_messages(user, room_id, limit, before)
     messages = [
         {
             "id": int(m.id),
@@ -91,14 +92,14 @@ async def room_messages(
 
 async def _stream(
     clients: ClientsDep,
-    user_id: str,
+    user: Identity,
     request: chat_pb2.StreamTurnRequest,
     last_event_id: str | None,
 ) -> EventSourceResponse:
     if last_event_id:
-        call = clients.resume_turn(user_id, last_event_id)
+        call = clients.resume_turn(user, last_event_id)
     else:
-        call = clients.stream_turn(user_id, request)
+        call = clients.stream_turn(user, request)
     first, rest = await first_event(call)
     return EventSourceResponse(
         sse_events(first, rest, call),
@@ -123,7 +124,7 @@ async def stream_in_room(
     request = chat_pb2.StreamTurnRequest(
         room_id=room_id, user_input=user_input, image_url=image_url, expert_ids=_expert_ids(experts)
     )
-    return await _stream(clients, user.user_id, request, last_event_id)
+    return await _stream(clients, user, request, last_event_id)
 
 
 @router.get(
@@ -143,7 +144,7 @@ async def stream_new_or_existing(
     request = chat_pb2.StreamTurnRequest(
         room_id=room_id, user_input=user_input, image_url=image_url, expert_ids=_expert_ids(experts)
     )
-    return await _stream(clients, user.user_id, request, last_event_id)
+    return await _stream(clients, user, request, last_event_id)
 
 
 class SendBody(BaseModel):
@@ -156,7 +157,7 @@ RoomIdQuery = Annotated[str, Query(alias="roomId", min_length=1, max_length=20)]
 
 @router.post("/send", summary="Polling mode: enqueue a turn in a room")
 async def send(room_id: RoomIdQuery, body: SendBody, user: CurrentUser, clients: ClientsDep):
-    sent = await clients.send_message(user.user_id, room_id, body.content, body.image_url or "")
+    sent = await clients.send_message(user, room_id, body.content, body.image_url or "")
     return envelope(
         {"room_id": int(sent.room_id), "message_id": int(sent.message_id)},
         "메시지가 전송되었습니다.",
@@ -172,7 +173,7 @@ async def send(room_id: RoomIdQuery, body: SendBody, user: CurrentUser, clients:
 async def receive(room_id: RoomIdQuery, user: KnownUser, clients: ClientsDep):
     if user is None:
         raise ApiError(404, "room not found")
-    reply = await clients.receive_answer(user.user_id, room_id)
+    reply = await clients.receive_answer(user, room_id)
     state = chat_pb2.ReceiveAnswerResponse.State.Name(reply.state)
     if state == "PENDING":
         return JSONResponse(envelope({"state": state}, "답변을 준비 중입니다."), status_code=202)
@@ -200,7 +201,7 @@ async def upload(user: CurrentUser, clients: ClientsDep, file: Annotated[UploadF
     if len(content) > limit:
         raise ApiError(413, f"image is larger than {limit // (1024 * 1024)} MB")
     try:
-        url = await clients.upload_image(user.user_id, content, file.filename or "")
+        url = await clients.upload_image(user, content, file.filename or "")
     except grpc.aio.AioRpcError as error:
         if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
             raise ApiError(415, error.details() or "unsupported image type") from error

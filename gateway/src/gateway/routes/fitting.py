@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from gateway.deps import ClientsDep, CurrentUser, KnownUser
 from gateway.errors import ApiError, envelope
+from tftkit.identity import Identity
 from thefirsttake.fitting.v1 import fitting_pb2
 
 router = APIRouter(prefix="/api/fitting", tags=["fitting"])
@@ -55,7 +56,7 @@ def _task_data(request: Request, task: fitting_pb2.TryOnTask, message: str) -> d
 async def _try_on(
     request: Request,
     clients: ClientsDep,
-    user_id: str,
+    caller: Identity,
     photo: UploadFile,
     upper: str,
     lower: str,
@@ -76,7 +77,7 @@ async def _try_on(
         wait_seconds=clients.settings.tryon_wait_seconds if wait else 0.0,
     )
     try:
-        task = await clients.try_on(user_id, call)
+        task = await clients.try_on(caller, call)
     except grpc.aio.AioRpcError as error:
         # The products were checked here; what fitting-service can still refuse is the photo.
         if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
@@ -123,7 +124,7 @@ async def try_on(
     return await _try_on(
         request,
         clients,
-        user.user_id,
+        user,
         model_image,
         upper_product_id,
         lower_product_id,
@@ -147,7 +148,7 @@ async def try_on_combo(
     return await _try_on(
         request,
         clients,
-        user.user_id,
+        user,
         model_image,
         upper_product_id,
         lower_product_id,
@@ -165,7 +166,7 @@ async def try_on_combo(
 async def status(task_id: str, request: Request, user: KnownUser, clients: ClientsDep):
     if user is None:
         raise ApiError(404, "try-on task not found")
-    task = await clients.try_on_task(user.user_id, task_id)
+    task = await clients.try_on_task(user, task_id)
     return envelope(_task_data(request, task, task.error or _STATUS_NAMES[task.status]))
 
 
@@ -183,7 +184,7 @@ async def status(task_id: str, request: Request, user: KnownUser, clients: Clien
 async def result(task_id: str, user: KnownUser, clients: ClientsDep) -> Response:
     if user is None:
         raise ApiError(404, "try-on task not found")
-    picture = await clients.try_on_result(user.user_id, task_id)
+    picture = await clients.try_on_result(user, task_id)
     return Response(picture.content, media_type=picture.content_type, headers=_PRIVATE)
 
 
