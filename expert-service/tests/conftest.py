@@ -86,15 +86,16 @@ def media(tmp_path, monkeypatch):
 
     monkeypatch.setenv("OBJECT_STORE_DIR", str(tmp_path))
     monkeypatch.setenv("MEDIA_BASE_URL", "http://127.0.0.1:8000/media")
-    (tmp_path / "uploads").mkdir()
+    # Where chat-service keeps uploads (expert_service.images.UPLOADS_PREFIX).
+    (tmp_path / "private" / "uploads").mkdir(parents=True)
 
     def put(name: str, rgb: tuple[int, int, int]) -> tuple[str, bytes]:
         image = Image.new("RGB", (120, 160), (236, 234, 230))
         image.paste(Image.new("RGB", (80, 110), rgb), (20, 25))
         buffer = io.BytesIO()
         image.save(buffer, "JPEG")
-        (tmp_path / "uploads" / f"{name}.jpg").write_bytes(buffer.getvalue())
-        return f"http://127.0.0.1:8000/media/uploads/{name}.jpg", buffer.getvalue()
+        (tmp_path / "private" / "uploads" / f"{name}.jpg").write_bytes(buffer.getvalue())
+        return f"http://127.0.0.1:8000/media/private/uploads/{name}.jpg", buffer.getvalue()
 
     return put
 

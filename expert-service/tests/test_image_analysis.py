@@ -35,7 +35,7 @@ def test_unreadable_bytes_are_refused():
 
 async def test_loader_reads_our_uploads_and_refuses_other_hosts(tmp_path):
     store = LocalObjectStore(tmp_path, "http://media.test/media")
-    await store.put("uploads/a.jpg", jpeg((31, 43, 74)), "image/jpeg")
+    await store.put("private/uploads/a.jpg", jpeg((31, 43, 74)), "image/jpeg")
     loader = ImageLoader(
         store=store,
         media_base_url="http://media.test/media",
@@ -43,12 +43,12 @@ async def test_loader_reads_our_uploads_and_refuses_other_hosts(tmp_path):
         timeout_seconds=2,
         max_bytes=1_000_000,
     )
-    photo, facts = await loader.load(image_url="http://media.test/media/uploads/a.jpg")
+    photo, facts = await loader.load(image_url="http://media.test/media/private/uploads/a.jpg")
     assert photo is not None and photo.media_type == "image/jpeg"
     assert facts is not None and facts.colours[0] == "네이비"
     # Anything else (an internal address here) is never fetched.
     assert await loader.load(image_url="http://169.254.169.254/latest/meta-data") == (None, None)
-    assert await loader.load(image_url="http://media.test/media/uploads/missing.jpg") == (
+    assert await loader.load(image_url="http://media.test/media/private/uploads/missing.jpg") == (
         None,
         None,
     )

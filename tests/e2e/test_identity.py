@@ -210,3 +210,69 @@ async def test_cross_site_writes_are_refused(system):
         assert (
             await browser.post("/api/chat/rooms")
         ).status_code == 201  # no Origin: not a browser page
+
+
+async def test_a_guests_things_are_nobody_elses_over_http_and_grpc(system, kakao):
+    from e2e.protocol_servers import astronaut, encoded
+    from thefirsttake.fitting.v1 import fitting_pb2, fitting_pb2_grpc
+
+    db = await asyncpg.connect(system.product_dsn)
+    try:
+        top = await db.fetchval("SELECT min(product_id) FROM products WHERE main_category = 'TOP'")
+    finally:
+        await db.close()
+    async with (
+        httpx.AsyncClient(base_url=system.base_url, timeout=120) as guest_a,
+        httpx.AsyncClient(base_url=system.base_url, timeout=30) as guest_b,
+        httpx.AsyncClient(base_url=system.base_url, timeout=30) as user_c,
+    ):
+        room = (await guest_a.post("/api/chat/rooms")).json()["data"]
+        photo = encoded(astronaut())
+        upload = (
+            await guest_a.post("/api/chat/upload", files={"file": ("me.jpg", photo, "image/jpeg")})
+        ).json()["data"]
+        tried = (
+            await guest_a.post(
+                "/api/fitting/try-on",
+                files={"model_image": ("me.jpg", photo, "image/jpeg")},
+                data={"upper_product_id": top},
+            )
+        ).json()["data"]
+        await guest_b.post("/api/chat/rooms")
+        kakao.user = {"id": 777009, "properties": {"nickname": "세번째"}}
+        landed = await _back_at_gateway(
+            user_c, await _kakao_says(kakao, await _start_login(user_c))
+        )
+        assert _login_error(landed) == ""
+        paths = (
+            f"/api/chat/rooms/{room['id']}/messages",
+            urlsplit(upload).path,
+            urlsplit(tried["download_url"]).path,
+            f"/api/fitting/status/{tried['task_id']}",
+        )
+        for other in (guest_b, user_c):
+            for path in paths:
+                assert (await other.get(path)).status_code == 404, path
+        # The same over gRPC, straight to the services, with C's own valid token.
+        c_token = user_c.cookies.get("tft_access")
+        c = bearer_metadata(c_token)
+        upload_id = urlsplit(upload).path.rsplit("/", 1)[-1]
+        async with (
+            grpc.aio.insecure_channel(f"127.0.0.1:{system.env['CHAT_PORT']}") as chat,
+            grpc.aio.insecure_channel(f"127.0.0.1:{system.env['FITTING_PORT']}") as fitting,
+        ):
+            calls = (
+                chat_pb2_grpc.ChatServiceStub(chat).ListMessages(
+                    chat_pb2.ListMessagesRequest(room_id=str(room["id"])), metadata=c, timeout=5
+                ),
+                chat_pb2_grpc.ChatServiceStub(chat).GetUpload(
+                    chat_pb2.GetUploadRequest(upload_id=upload_id), metadata=c, timeout=5
+                ),
+                fitting_pb2_grpc.FittingServiceStub(fitting).GetTaskResult(
+                    fitting_pb2.GetTaskRequest(task_id=tried["task_id"]), metadata=c, timeout=5
+                ),
+            )
+            for call in calls:
+                with pytest.raises(grpc.aio.AioRpcError) as hidden:
+                    await call
+                assert hidden.value.code() == grpc.StatusCode.NOT_FOUND

@@ -15,8 +15,11 @@ def png_bytes() -> bytes:
     return buffer.getvalue()
 
 
-async def test_upload_is_checked_by_content_and_served_back(system):
-    async with httpx.AsyncClient(base_url=system.base_url, timeout=60) as client:
+async def test_upload_is_checked_by_content_and_served_back_to_its_owner_only(system):
+    async with (
+        httpx.AsyncClient(base_url=system.base_url, timeout=60) as client,
+        httpx.AsyncClient(base_url=system.base_url, timeout=60) as stranger,
+    ):
         image = png_bytes()
         # The client's declared type and name are ignored; the bytes decide.
         answer = await client.post(
@@ -24,9 +27,35 @@ async def test_upload_is_checked_by_content_and_served_back(system):
         )
         assert answer.status_code == 200
         url = answer.json()["data"]
-        assert url.startswith(system.base_url + "/media/uploads/") and url.endswith(".png")
+        assert url.startswith(system.base_url + "/api/chat/uploads/")
         served = await client.get(url)
-        assert served.status_code == 200 and served.content == image
+        assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+        assert served.headers["cache-control"] == "private, no-store"
+        assert Image.open(io.BytesIO(served.content)).size == (64, 96)
+        await stranger.post("/api/chat/rooms")
+        assert (await stranger.get(url)).status_code == 404
+        upload_id = url.rsplit("/", 1)[-1]
+        public = f"{system.base_url}/media/private/uploads/{upload_id}.png"
+        assert (await stranger.get(public)).status_code == 404
+
+        # A turn with the photo: the person sees it in the history, the experts read it.
+        room = (await client.post("/api/chat/rooms")).json()["data"]
+        sent = await client.post(
+            "/api/chat/send",
+            params={"roomId": room["id"]},
+            json={"content": "이 옷에 어울리는 코디 알려줘", "image_url": url},
+        )
+        assert sent.status_code == 200
+        page = (await client.get(f"/api/chat/rooms/{room['id']}/messages")).json()["data"]
+        assert page["messages"][0]["image_url"] == url
+        # Someone else cannot point a turn at that photo.
+        other_room = (await stranger.post("/api/chat/rooms")).json()["data"]
+        stolen = await stranger.post(
+            "/api/chat/send",
+            params={"roomId": other_room["id"]},
+            json={"content": "이 사진 어때", "image_url": url},
+        )
+        assert stolen.status_code == 404
 
         fake = await client.post(
             "/api/chat/upload", files={"file": ("photo.png", b"<html>hi</html>", "image/png")}

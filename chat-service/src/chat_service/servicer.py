@@ -6,11 +6,11 @@ import asyncpg
 import grpc
 from redis.asyncio import Redis
 
-from chat_service import messages, polling, rooms
+from chat_service import messages, polling, rooms, uploads
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
-from chat_service.uploads import ImageTooLarge, UnsupportedImage, store_upload
+from chat_service.uploads import ImageTooLarge, UnsupportedImage, UploadNotFound
 from tftkit.identity import (
     InvalidIdentity,
     TokenVerifier,
@@ -86,6 +86,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             user_input=request.user_input,
             image_url=request.image_url,
             expert_ids=list(request.expert_ids),
+            experts_image_url=await self._experts_image(context, owner.user_id, request),
         )
         started = await self._start(context, turn_request)
         async for event in self._events.follow(started.turn_id):
@@ -110,16 +111,48 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             await context.abort(grpc.StatusCode.NOT_FOUND, "turn events have expired")
 
     async def UploadImage(self, request, context) -> chat_pb2.UploadImageResponse:
-        await caller_id(context)
+        owner = await caller_id(context)
         try:
-            url = await store_upload(
-                store=self._store, data=request.content, max_bytes=self._settings.max_upload_bytes
+            upload = await uploads.store_upload(
+                store=self._store,
+                db=self._pool,
+                owner_id=owner,
+                data=request.content,
+                max_bytes=self._settings.max_upload_bytes,
             )
         except ImageTooLarge as error:
             await context.abort(grpc.StatusCode.OUT_OF_RANGE, str(error))
         except UnsupportedImage as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        return chat_pb2.UploadImageResponse(url=url)
+        return chat_pb2.UploadImageResponse(
+            upload_id=upload.upload_id, content_type=upload.content_type
+        )
+
+    async def GetUpload(self, request, context) -> chat_pb2.UploadedImage:
+        owner = await caller_id(context)
+        try:
+            upload = await uploads.owned_upload(
+                db=self._pool, owner_id=owner, upload_id=request.upload_id
+            )
+        except UploadNotFound:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "upload not found")
+        content = await self._store.get(upload.object_key)
+        if content is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "upload not found")
+        return chat_pb2.UploadedImage(content=content, content_type=upload.content_type)
+
+    async def _experts_image(self, context, owner_id: str, request) -> str:
+        """Where the experts read the turn's picture: the caller's own upload from the store
+        (another person's upload is not found), or the given URL."""
+        if not request.upload_id:
+            return request.image_url
+        try:
+            upload = await uploads.owned_upload(
+                db=self._pool, owner_id=owner_id, upload_id=request.upload_id
+            )
+        except UploadNotFound:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "upload not found")
+        return self._store.url_for(upload.object_key)
 
     async def SendMessage(self, request, context) -> chat_pb2.SendMessageResponse:
         owner = await caller(context)
@@ -132,6 +165,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             user_input=request.content,
             image_url=request.image_url,
             expert_ids=[],
+            experts_image_url=await self._experts_image(context, owner.user_id, request),
         )
         started = await self._start(context, turn_request)
         return chat_pb2.SendMessageResponse(
@@ -172,6 +206,9 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         if guest is None or not guest.is_guest or account.is_guest:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
         moved = await rooms.give_rooms(
+            db=self._pool, from_owner=guest.user_id, to_owner=account.user_id
+        )
+        await uploads.give_uploads(
             db=self._pool, from_owner=guest.user_id, to_owner=account.user_id
         )
         if moved:

@@ -46,6 +46,9 @@ class TurnRequest:
     user_input: str
     image_url: str
     expert_ids: list[str]
+    # Where the experts read the picture (the caller's upload in the store); the stored message
+    # keeps `image_url`, the address its owner sees.
+    experts_image_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class TurnRunner:
                     token=request.owner_token,
                     room_id=turn.room_id,
                     user_input=text,
-                    image_url=request.image_url,
+                    image_url=request.experts_image_url or request.image_url,
                     expert_ids=request.expert_ids,
                     timeout_seconds=self._timeout,
                 ):

@@ -1,39 +1,75 @@
-"""Uploaded images: checked by their bytes, stored under a random key."""
+"""Uploaded pictures: decoded and re-encoded (no metadata survives), stored privately under a
+random key, and handed out to their owner only."""
 
+import asyncio
 import secrets
+from dataclasses import dataclass
 
-from tftkit.object_store import ObjectStore
+import asyncpg
 
-# Leading bytes of each accepted format; the client's filename and content type are ignored.
-_SIGNATURES: tuple[tuple[str, str, bytes], ...] = (
-    ("jpg", "image/jpeg", b"\xff\xd8\xff"),
-    ("png", "image/png", b"\x89PNG\r\n\x1a\n"),
-)
+from tftkit.object_store import PRIVATE_PREFIX, ObjectStore
+from tftkit.pictures import UnreadablePicture, encode, read_picture
 
-
-class UnsupportedImage(ValueError):
-    """The bytes are not a JPEG, PNG or WebP image."""
+UnsupportedImage = UnreadablePicture
 
 
 class ImageTooLarge(ValueError):
     """The image is over the size limit."""
 
 
-def detect_image_type(data: bytes) -> tuple[str, str]:
-    """(extension, content type) judged from the file's own bytes."""
-    for extension, content_type, signature in _SIGNATURES:
-        if data.startswith(signature):
-            return extension, content_type
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp", "image/webp"
-    raise UnsupportedImage("only JPEG, PNG and WebP images are accepted")
+class UploadNotFound(LookupError):
+    """No such upload, or someone else's (the two are not told apart)."""
 
 
-async def store_upload(*, store: ObjectStore, data: bytes, max_bytes: int) -> str:
-    """Stores the image under a random key (no user or session in it) and returns its URL."""
+@dataclass(frozen=True)
+class Upload:
+    upload_id: str
+    object_key: str
+    content_type: str
+
+
+def _sanitised(data: bytes) -> tuple[bytes, str, str]:
+    picture = read_picture(data)
+    return encode(picture), picture.extension, picture.content_type
+
+
+async def store_upload(
+    *, store: ObjectStore, db: asyncpg.Pool, owner_id: str, data: bytes, max_bytes: int
+) -> Upload:
+    """Stores the caller's picture under a random key (no user or session in it)."""
     if len(data) > max_bytes:
         raise ImageTooLarge(f"image is larger than {max_bytes // (1024 * 1024)} MB")
-    extension, content_type = detect_image_type(data)
-    key = f"uploads/{secrets.token_urlsafe(18)}.{extension}"
-    await store.put(key, data, content_type)
-    return store.url_for(key)
+    clean, extension, content_type = await asyncio.to_thread(_sanitised, data)
+    upload_id = secrets.token_urlsafe(18)
+    key = f"{PRIVATE_PREFIX}uploads/{upload_id}.{extension}"
+    await store.put(key, clean, content_type)
+    await db.execute(
+        "INSERT INTO uploads (id, owner_id, object_key, content_type) VALUES ($1, $2, $3, $4)",
+        upload_id,
+        owner_id,
+        key,
+        content_type,
+    )
+    return Upload(upload_id=upload_id, object_key=key, content_type=content_type)
+
+
+async def owned_upload(*, db: asyncpg.Pool, owner_id: str, upload_id: str) -> Upload:
+    """The caller's upload; raises UploadNotFound for anyone else's."""
+    row = await db.fetchrow(
+        "SELECT object_key, content_type FROM uploads WHERE id = $1 AND owner_id = $2",
+        upload_id,
+        owner_id,
+    )
+    if row is None:
+        raise UploadNotFound(upload_id)
+    return Upload(
+        upload_id=upload_id, object_key=row["object_key"], content_type=row["content_type"]
+    )
+
+
+async def give_uploads(*, db: asyncpg.Pool, from_owner: str, to_owner: str) -> int:
+    """Moves every upload of `from_owner` to `to_owner` (a guest who logged in)."""
+    status = await db.execute(
+        "UPDATE uploads SET owner_id = $2 WHERE owner_id = $1", from_owner, to_owner
+    )
+    return int(status.split()[-1])

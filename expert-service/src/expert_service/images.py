@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 from expert_service.image_analysis import ImageFacts, analyse_image
 from expert_service.providers.base import Photo
-from tftkit.object_store import ObjectStore
+from tftkit.object_store import PRIVATE_PREFIX, ObjectStore
 from tftkit.safe_fetch import FetchError, SafeImageFetcher
 
 log = logging.getLogger(__name__)
 
 # chat-service stores users' photos under this prefix (chat_service.uploads.store_upload).
-UPLOADS_PREFIX = "uploads/"
+UPLOADS_PREFIX = f"{PRIVATE_PREFIX}uploads/"
 
 
 def _path_of(url: str) -> str:

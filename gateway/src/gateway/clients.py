@@ -125,10 +125,10 @@ class Clients:
         )
 
     async def send_message(
-        self, caller: Identity, room_id: str, content: str, image_url: str
+        self, caller: Identity, request: chat_pb2.SendMessageRequest
     ) -> chat_pb2.SendMessageResponse:
         return await self.chat.SendMessage(
-            chat_pb2.SendMessageRequest(room_id=room_id, content=content, image_url=image_url),
+            request,
             metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )
@@ -142,13 +142,21 @@ class Clients:
             timeout=self._timeout,
         )
 
-    async def upload_image(self, caller: Identity, content: bytes, filename: str) -> str:
-        response = await self.chat.UploadImage(
+    async def upload_image(
+        self, caller: Identity, content: bytes, filename: str
+    ) -> chat_pb2.UploadImageResponse:
+        return await self.chat.UploadImage(
             chat_pb2.UploadImageRequest(content=content, filename=filename),
             metadata=bearer_metadata(caller.token),
             timeout=self._timeout * 4,
         )
-        return response.url
+
+    async def get_upload(self, caller: Identity, upload_id: str) -> chat_pb2.UploadedImage:
+        return await self.chat.GetUpload(
+            chat_pb2.GetUploadRequest(upload_id=upload_id),
+            metadata=bearer_metadata(caller.token),
+            timeout=self._timeout,
+        )
 
     # product-service
 

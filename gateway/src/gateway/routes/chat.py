@@ -1,10 +1,11 @@
 """Chat: rooms, history, messages, the SSE turn streams, uploads, product info."""
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import grpc
-from fastapi import APIRouter, File, Header, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
@@ -27,6 +28,18 @@ LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
 
 def _room(room: chat_pb2.Room) -> dict[str, str | int]:
     return {"id": int(room.id), "title": room.title, "created_at": room.created_at}
+
+
+_UPLOADS_PATH = "/api/chat/uploads/"
+
+
+def upload_id_of(image_url: str) -> str:
+    """The upload an image URL of ours names ('' for any other URL): chat-service then checks
+    it is the caller's own and gives it to the experts from the store."""
+    path = urlsplit(image_url).path
+    if path.startswith(_UPLOADS_PATH):
+        return path[len(_UPLOADS_PATH) :].strip("/")
+    return ""
 
 
 def _expert_ids(value: str) -> list[str]:
@@ -122,7 +135,11 @@ async def stream_in_room(
     last_event_id: LastEventId = None,
 ):
     request = chat_pb2.StreamTurnRequest(
-        room_id=room_id, user_input=user_input, image_url=image_url, expert_ids=_expert_ids(experts)
+        room_id=room_id,
+        user_input=user_input,
+        image_url=image_url,
+        expert_ids=_expert_ids(experts),
+        upload_id=upload_id_of(image_url),
     )
     return await _stream(clients, user, request, last_event_id)
 
@@ -142,7 +159,11 @@ async def stream_new_or_existing(
     last_event_id: LastEventId = None,
 ):
     request = chat_pb2.StreamTurnRequest(
-        room_id=room_id, user_input=user_input, image_url=image_url, expert_ids=_expert_ids(experts)
+        room_id=room_id,
+        user_input=user_input,
+        image_url=image_url,
+        expert_ids=_expert_ids(experts),
+        upload_id=upload_id_of(image_url),
     )
     return await _stream(clients, user, request, last_event_id)
 
@@ -157,7 +178,16 @@ RoomIdQuery = Annotated[str, Query(alias="roomId", min_length=1, max_length=20)]
 
 @router.post("/send", summary="Polling mode: enqueue a turn in a room")
 async def send(room_id: RoomIdQuery, body: SendBody, user: CurrentUser, clients: ClientsDep):
-    sent = await clients.send_message(user, room_id, body.content, body.image_url or "")
+    image_url = body.image_url or ""
+    sent = await clients.send_message(
+        user,
+        chat_pb2.SendMessageRequest(
+            room_id=room_id,
+            content=body.content,
+            image_url=image_url,
+            upload_id=upload_id_of(image_url),
+        ),
+    )
     return envelope(
         {"room_id": int(sent.room_id), "message_id": int(sent.message_id)},
         "메시지가 전송되었습니다.",
@@ -194,21 +224,52 @@ async def receive(room_id: RoomIdQuery, user: KnownUser, clients: ClientsDep):
     )
 
 
-@router.post("/upload", summary="Upload an image (JPEG, PNG, WebP; 10 MB)")
-async def upload(user: CurrentUser, clients: ClientsDep, file: Annotated[UploadFile, File()]):
+@router.post(
+    "/upload",
+    summary="Upload a picture (JPEG, PNG, WebP, HEIC; 10 MB); data is its private URL",
+    responses={
+        413: {"description": "over the size limit"},
+        415: {"description": "not a picture we take (judged by decoding it)"},
+    },
+)
+async def upload(
+    request: Request, user: CurrentUser, clients: ClientsDep, file: Annotated[UploadFile, File()]
+):
     limit = clients.settings.max_upload_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise ApiError(413, f"image is larger than {limit // (1024 * 1024)} MB")
     try:
-        url = await clients.upload_image(user, content, file.filename or "")
+        stored = await clients.upload_image(user, content, file.filename or "")
     except grpc.aio.AioRpcError as error:
         if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
             raise ApiError(415, error.details() or "unsupported image type") from error
         if error.code() == grpc.StatusCode.OUT_OF_RANGE:
             raise ApiError(413, error.details() or "image too large") from error
         raise
+    url = str(request.url_for("uploaded_image", upload_id=stored.upload_id))
     return envelope(url, "이미지가 업로드되었습니다.")
+
+
+@router.get(
+    "/uploads/{upload_id}",
+    name="uploaded_image",
+    summary="An uploaded picture (its owner only)",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/*": {}}, "description": "the picture"},
+        404: {"description": "no such upload of the caller's"},
+    },
+)
+async def uploaded_image(upload_id: str, user: KnownUser, clients: ClientsDep) -> Response:
+    if user is None:
+        raise ApiError(404, "upload not found")
+    picture = await clients.get_upload(user, upload_id)
+    return Response(
+        picture.content,
+        media_type=picture.content_type,
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/product/{product_id}", summary="Product info (cached)")
