@@ -3,6 +3,8 @@ kept), refresh rotation and reuse, logout, every refused callback, forged tokens
 requests, and services that verify the caller themselves over direct gRPC."""
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -10,7 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import asyncpg
 import grpc
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from e2e.protocol_servers import KakaoServer, callback_params
 from tftkit.identity import bearer_metadata, load_signing_key, new_signing_key, sign_token
@@ -152,6 +156,13 @@ def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
+def _hmac_token(claims: dict, secret: bytes, kid: str) -> str:
+    """An HS256 token keyed with the public key (pyjwt itself refuses to make one)."""
+    body = f"{_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': kid})}.{_b64(claims)}".encode()
+    mac = hmac.new(secret, body, hashlib.sha256).digest()
+    return body.decode() + "." + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
 async def test_forged_tokens_are_refused_by_the_gateway_and_by_each_service(system, kakao):
     now = int(time.time())
     claims = {
@@ -165,8 +176,34 @@ async def test_forged_tokens_are_refused_by_the_gateway_and_by_each_service(syst
     async with httpx.AsyncClient(base_url=system.base_url, timeout=30) as victim:
         room = (await victim.post("/api/chat/rooms")).json()["data"]
         victim_id = (await victim.get("/api/auth/me")).json()["data"]["user_id"]
+        kakao.user = {"id": 777010, "properties": {"nickname": "토큰"}}
+        await _back_at_gateway(victim, await _kakao_says(kakao, await _start_login(victim)))
+        real = victim.cookies.get("tft_access")
+        refresh = victim.cookies.get("tft_refresh", path="/api/auth")
+    # The system's own key (a test may read it; an attacker would have only the public half).
+    key = load_signing_key(system.env["AUTH_SIGNING_KEY"])
+    kid = jwt.get_unverified_header(real)["kid"]
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    mine = {**claims, "sub": victim_id}
+    head, body, signature = real.split(".")
+    tampered_body = json.loads(base64.urlsafe_b64decode(body + "=="))
+    tampered_body["sub"] = "someone-else"
     forged = {
-        "alg_none": f"{_b64({'alg': 'none'})}.{_b64({**claims, 'sub': victim_id})}.",
+        "alg_none": f"{_b64({'alg': 'none', 'kid': kid})}.{_b64(mine)}.",
+        "hs256_with_the_public_key": _hmac_token(mine, public_pem, kid),
+        "tampered": f"{head}.{_b64(tampered_body)}.{signature}",
+        "expired": jwt.encode(
+            {**mine, "iat": now - 1000, "exp": now - 10},
+            key,
+            algorithm="EdDSA",
+            headers={"kid": kid},
+        ),
+        "other_audience": jwt.encode(
+            {**mine, "aud": "another-app"}, key, algorithm="EdDSA", headers={"kid": kid}
+        ),
+        "refresh_as_access": refresh,
         "foreign_key": sign_token(
             private_key=load_signing_key(new_signing_key()),
             user_id=victim_id,
@@ -175,6 +212,9 @@ async def test_forged_tokens_are_refused_by_the_gateway_and_by_each_service(syst
         ),
         "garbage": "not.a.token",
     }
+    async with httpx.AsyncClient(base_url=system.base_url, timeout=30) as holder:
+        holder.cookies.set("tft_access", real)  # the genuine token opens the room
+        assert (await holder.get(f"/api/chat/rooms/{room['id']}/messages")).status_code == 200
     for name, token in forged.items():
         async with httpx.AsyncClient(base_url=system.base_url, timeout=30) as forger:
             forger.cookies.set("tft_access", token)
