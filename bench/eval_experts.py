@@ -302,7 +302,7 @@ async def start_expert_service(product_addr: str, delay: float, prefix: str):
     server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5, verifier=identities.verifier)
     server.add(
         expert_pb2_grpc.add_ExpertServiceServicer_to_server,
-        ExpertServicer(panel),
+        ExpertServicer(panel, verifier=identities.verifier),
         "thefirsttake.expert.v1.ExpertService",
     )
     await server.start()

@@ -120,7 +120,7 @@ async def expert_stub(catalog, settings_for, media):
         )
         server.add(
             expert_pb2_grpc.add_ExpertServiceServicer_to_server,
-            ExpertServicer(panel),
+            ExpertServicer(panel, verifier=identities.verifier),
             "thefirsttake.expert.v1.ExpertService",
         )
         await server.start()

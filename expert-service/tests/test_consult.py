@@ -242,7 +242,7 @@ async def test_consult_needs_a_signed_caller(catalog, settings_for, media):
         panel = await stack.enter_async_context(open_panel(settings_for(address)))
         registration = (
             expert_pb2_grpc.add_ExpertServiceServicer_to_server,
-            ExpertServicer(panel),
+            ExpertServicer(panel, verifier=trusted.verifier),
             "thefirsttake.expert.v1.ExpertService",
         )
         server = await stack.enter_async_context(serving(registration, verifier=trusted.verifier))

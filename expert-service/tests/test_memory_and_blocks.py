@@ -1,7 +1,7 @@
 """Room memory in Redis and the structured product block of LLM answers."""
 
 from expert_service.brief import Brief
-from expert_service.memory import RoomMemory
+from expert_service.memory import RoomMemory, room_scope
 from expert_service.providers.blocks import ProductBlockFilter, parse_tool_ids
 
 
@@ -18,6 +18,22 @@ async def test_history_is_cumulative_and_bounded(redis, room_id):
     assert history[0] == {"role": "user", "agent_id": "", "text": "질문 0"}
     assert history[-1]["agent_id"] == "fitting_coordinator"
     assert await redis.ttl(f"{redis.test_prefix}:history:{room_id}") > 0
+
+
+async def test_a_guests_room_memory_moves_to_the_account_once(redis, room_id):
+    memory = RoomMemory(redis, prefix=redis.test_prefix)
+    guest, account = room_scope("guest-1", room_id), room_scope("account-1", room_id)
+    await memory.remember_turn(
+        room_id=guest, user_input="소개팅룩", answers=[("style_analyst", "답")]
+    )
+    await memory.save_profile(room_id=guest, brief=Brief(text="x", height_cm=168))
+    assert await memory.move(source=guest, target=account)
+    assert (await memory.history(room_id=account))[0]["text"] == "소개팅룩"
+    assert (await memory.profile(room_id=account)).height_cm == 168
+    assert await memory.history(room_id=guest) == []
+    # Again: nothing left to move; another user's scope never sees it.
+    assert not await memory.move(source=guest, target=account)
+    assert await memory.history(room_id=room_scope("someone-else", room_id)) == []
 
 
 async def test_profile_keeps_facts_not_the_turns_items(redis, room_id):

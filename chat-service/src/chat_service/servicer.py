@@ -11,13 +11,7 @@ from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
 from chat_service.uploads import ImageTooLarge, UnsupportedImage, UploadNotFound
-from tftkit.identity import (
-    InvalidIdentity,
-    TokenVerifier,
-    bearer_metadata,
-    caller,
-    caller_id,
-)
+from tftkit.identity import TokenVerifier, bearer_metadata, caller, caller_id, guest_handover
 from tftkit.object_store import ObjectStore
 from tftkit.rate_limit import RateLimited, abort_rate_limited, take_slot
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
@@ -198,13 +192,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         return response
 
     async def MergeGuestRooms(self, request, context) -> chat_pb2.MergeGuestRoomsResponse:
-        account = await caller(context)
-        try:
-            guest = await self._verifier.verify(request.guest_token)
-        except InvalidIdentity:
-            guest = None
-        if guest is None or not guest.is_guest or account.is_guest:
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
+        account, guest = await guest_handover(context, self._verifier, request.guest_token)
         moved = await rooms.give_rooms(
             db=self._pool, from_owner=guest.user_id, to_owner=account.user_id
         )

@@ -7,7 +7,7 @@ from expert_service.experts import PANEL, Expert, UnknownExpertError
 from expert_service.memory import room_scope
 from expert_service.panel import Completed, Delta, Failed, Panel, PanelEvent
 from expert_service.products import CatalogUnavailableError
-from tftkit.identity import InvalidIdentity, TokenVerifier, caller_id
+from tftkit.identity import TokenVerifier, caller_id, guest_handover
 from thefirsttake.common.v1 import common_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
@@ -45,7 +45,7 @@ def to_proto(event: PanelEvent) -> expert_pb2.ConsultEvent:
 class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
     """The gRPC face of the panel."""
 
-    def __init__(self, panel: Panel, *, verifier: TokenVerifier | None = None) -> None:
+    def __init__(self, panel: Panel, *, verifier: TokenVerifier) -> None:
         self._panel = panel
         # Checks the guest token of AdoptGuestMemory (the caller's own token is checked by
         # the server bootstrap).
@@ -55,17 +55,12 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
         return expert_pb2.ListExpertsResponse(experts=[_expert(e) for e in PANEL])
 
     async def AdoptGuestMemory(self, request, context):
-        owner = await caller_id(context)
-        try:
-            guest = await self._verifier.verify(request.guest_token) if self._verifier else None
-        except InvalidIdentity:
-            guest = None
-        if guest is None or not guest.is_guest:
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
+        account, guest = await guest_handover(context, self._verifier, request.guest_token)
         adopted = 0
         for room_id in request.room_ids:
             adopted += await self._panel.memory.move(
-                source=room_scope(guest.user_id, room_id), target=room_scope(owner, room_id)
+                source=room_scope(guest.user_id, room_id),
+                target=room_scope(account.user_id, room_id),
             )
         return expert_pb2.AdoptGuestMemoryResponse(adopted_rooms=adopted)
 

@@ -13,7 +13,7 @@ from fitting_service.tryon import (
     TryOnRequest,
     TryOns,
 )
-from tftkit.identity import InvalidIdentity, TokenVerifier, caller, caller_id
+from tftkit.identity import TokenVerifier, caller_id, guest_handover
 from tftkit.rate_limit import RateLimited, abort_rate_limited
 from tftkit.safe_fetch import FetchFailed, FetchRefused, SafeImageFetcher
 from thefirsttake.fitting.v1 import fitting_pb2, fitting_pb2_grpc
@@ -108,13 +108,7 @@ class FittingServicer(fitting_pb2_grpc.FittingServiceServicer):
         )
 
     async def MergeGuestTasks(self, request, context) -> fitting_pb2.MergeGuestTasksResponse:
-        account = await caller(context)
-        try:
-            guest = await self._verifier.verify(request.guest_token)
-        except InvalidIdentity:
-            guest = None
-        if guest is None or not guest.is_guest or account.is_guest:
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
+        account, guest = await guest_handover(context, self._verifier, request.guest_token)
         moved = await self._tasks.give_tasks(from_owner=guest.user_id, to_owner=account.user_id)
         return fitting_pb2.MergeGuestTasksResponse(merged_tasks=moved)
 

@@ -264,3 +264,20 @@ async def caller(context: grpc.aio.ServicerContext) -> Identity:
 async def caller_id(context: grpc.aio.ServicerContext) -> str:
     """The user the call acts for (verified); aborts UNAUTHENTICATED without one."""
     return (await caller(context)).user_id
+
+
+async def guest_handover(
+    context: grpc.aio.ServicerContext, verifier: TokenVerifier, guest_token: str
+) -> tuple[Identity, Identity]:
+    """(account, guest) of a call in which a logged-in account takes over what a guest owned:
+    the call acts for the account, and `guest_token` proves the caller was that guest.
+    Aborts PERMISSION_DENIED otherwise (no proof, not a guest, or a guest taking a guest)."""
+    account = await caller(context)
+    try:
+        guest = await verifier.verify(guest_token)
+    except InvalidIdentity:
+        guest = None
+    if guest is None or not guest.is_guest or account.is_guest:
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a valid guest token")
+        raise AssertionError("unreachable")
+    return account, guest
