@@ -10,6 +10,7 @@ import httpx
 import pytest
 from harness import RunningAuth, auth_service
 from kakao_server import KakaoServer, callback_params
+from prometheus_client import REGISTRY
 
 from thefirsttake.auth.v1 import auth_pb2
 
@@ -57,10 +58,18 @@ async def _refused(call) -> grpc.aio.AioRpcError:
     return caught.value
 
 
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_login_creates_the_account_once_and_takes_over_the_guest():
     async with with_kakao() as (auth, kakao):
         guest = await auth.stub.IssueGuest(auth_pb2.IssueGuestRequest())
+        logins = _metric("kakao_login_success_total")
+        signed = _metric("jwt_token_generation_duration_count", type="access")
         _, _, session = await _login(auth, kakao, guest.access_token)
+        assert _metric("kakao_login_success_total") == logins + 1
+        assert _metric("jwt_token_generation_duration_count", type="access") == signed + 1
         assert not session.identity.is_guest and session.refresh_token
         assert session.merged_guest_user_id == guest.identity.user_id
         me = await auth.stub.GetMe(auth_pb2.GetMeRequest(token=session.access_token))
@@ -83,8 +92,10 @@ async def test_a_replayed_or_forged_callback_is_refused_and_creates_no_one():
         replay = auth_pb2.CompleteKakaoLoginRequest(
             code=params["code"], state=params["state"], expected_state=started.state
         )
+        failures = _metric("kakao_login_failure_total", reason="state_unknown")
         refused = await _refused(auth.stub.CompleteKakaoLogin(replay))
         assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert _metric("kakao_login_failure_total", reason="state_unknown") == failures + 1
         assert "다시 로그인" in refused.details()
         # Another browser's state, or none at all.
         other = await auth.stub.StartKakaoLogin(auth_pb2.StartKakaoLoginRequest())
@@ -145,7 +156,9 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family():
 async def test_logout_revokes_the_refresh_token():
     async with with_kakao() as (auth, kakao):
         _, _, session = await _login(auth, kakao)
+        logouts = _metric("logout_total")
         await auth.stub.Logout(auth_pb2.LogoutRequest(refresh_token=session.refresh_token))
+        assert _metric("logout_total") == logouts + 1
         refused = await _refused(
             auth.stub.Refresh(auth_pb2.RefreshRequest(refresh_token=session.refresh_token))
         )
