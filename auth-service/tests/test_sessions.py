@@ -129,6 +129,18 @@ async def test_kakao_refusing_or_the_person_cancelling_creates_no_one():
         async with httpx.AsyncClient() as browser:
             back = callback_params(await kakao.authorize(browser, cancelled.authorize_url))
         assert back["error"] == "access_denied"
+        cancels = _metric("kakao_login_failure_total", reason="cancelled")
+        refused = await _refused(
+            auth.stub.CompleteKakaoLogin(
+                auth_pb2.CompleteKakaoLoginRequest(
+                    state=back["state"], expected_state=cancelled.state, error=back["error"]
+                )
+            )
+        )
+        assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert refused.details() == "카카오 로그인을 취소했어요."
+        assert _metric("kakao_login_failure_total", reason="cancelled") == cancels + 1
+        assert await auth.pool.fetchval("SELECT count(*) FROM login_states") == 0
         assert await auth.pool.fetchval("SELECT count(*) FROM users") == 1
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from auth_service import users
-from auth_service.kakao import KakaoClient, KakaoLoginFailed, new_pkce_pair
+from auth_service.kakao import KakaoClient, KakaoLoginFailed, cancelled_message, new_pkce_pair
 
 _BAD_STATE = "로그인 요청이 만료되었거나 올바르지 않아요. 다시 로그인해 주세요."
 
@@ -51,9 +51,16 @@ async def start(*, pool: asyncpg.Pool, kakao: KakaoClient, ttl_seconds: int, pkc
 
 
 async def complete(
-    *, pool: asyncpg.Pool, kakao: KakaoClient, code: str, state: str, expected_state: str
+    *,
+    pool: asyncpg.Pool,
+    kakao: KakaoClient,
+    code: str,
+    state: str,
+    expected_state: str,
+    error: str = "",
 ) -> users.User:
-    """The account of the person Kakao vouches for; raises LoginRefused."""
+    """The account of the person Kakao vouches for; raises LoginRefused (also when Kakao came
+    back with `error` instead of a code)."""
     # The state must be the one this browser started with (its cookie), and unused.
     if not state or not expected_state or not hmac.compare_digest(state, expected_state):
         raise LoginRefused("state_mismatch", _BAD_STATE)
@@ -64,6 +71,9 @@ async def complete(
     )
     if verifier is None:
         raise LoginRefused("state_unknown", _BAD_STATE)
+    if error:
+        reason = "cancelled" if error == "access_denied" else "kakao_error"
+        raise LoginRefused(reason, cancelled_message(error))
     if not code:
         raise LoginRefused("no_code", _BAD_STATE)
     try:

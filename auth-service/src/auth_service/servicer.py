@@ -83,6 +83,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
                 code=request.code,
                 state=request.state,
                 expected_state=request.expected_state,
+                error=request.error,
             )
         except login.LoginRefused as refused:
             KAKAO_LOGIN_FAILURE.labels(refused.reason).inc()

@@ -64,10 +64,14 @@ class Clients:
         )
 
     async def complete_kakao_login(
-        self, *, code: str, state: str, expected_state: str, guest_token: str
+        self, *, code: str, state: str, expected_state: str, guest_token: str, error: str = ""
     ) -> auth_pb2.IssuedSession:
         request = auth_pb2.CompleteKakaoLoginRequest(
-            code=code, state=state, expected_state=expected_state, guest_token=guest_token
+            code=code,
+            state=state,
+            expected_state=expected_state,
+            guest_token=guest_token,
+            error=error,
         )
         # Kakao's two calls happen inside: twice the usual deadline.
         return await self.auth.CompleteKakaoLogin(request, timeout=2 * self._timeout)
