@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting
+.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting screenshots
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ bench-fitting: install ## local try-on seconds per picture, normal and HD, p50/p
 
 bench-stream: ## SSE latency under load against a running system (make run in another terminal)
 	$(RUN) python bench/bench_stream.py $(ARGS)
+
+screenshots: install ## the web UI at 390 and 1280 px into docs/screenshots/ (starts the system like the e2e tests; needs chromium)
+	$(RUN) pytest -q tests/e2e/screenshots.py
 
 reset-local: ## delete var/ (embedded databases, logs, local images, generated secrets)
 	rm -rf var/

@@ -9,8 +9,9 @@ from gateway.clients import Clients
 from gateway.cookies import QueuedCookiesMiddleware
 from gateway.errors import install_error_handlers
 from gateway.origin import SameOriginMiddleware
-from gateway.routes import auth, chat, fitting, ops
+from gateway.routes import auth, chat, fitting, ops, web
 from gateway.routes.media import build_media_router
+from gateway.schemas import install_openapi
 from gateway.settings import GatewaySettings
 from tftkit.object_store import ObjectStoreSettings
 
@@ -33,10 +34,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.add_middleware(QueuedCookiesMiddleware)
     app.add_middleware(SameOriginMiddleware, allowed_origins=settings.allowed_origins)
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(auth.router)
     app.include_router(chat.router)
     app.include_router(fitting.router)
     app.include_router(ops.router)
+    app.include_router(web.router)
     store_settings = ObjectStoreSettings()
     if settings.serve_local_media and not store_settings.s3_bucket:
         app.include_router(build_media_router(store_settings))

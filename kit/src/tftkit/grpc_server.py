@@ -132,6 +132,11 @@ class GrpcServer:
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+                # Clients ping idle channels every 30 s (tftkit.grpc_client); with gRPC's
+                # defaults (one ping per 5 min without calls) the server answers the third with
+                # GOAWAY "too_many_pings" and the next call on that channel fails UNAVAILABLE.
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.http2.min_recv_ping_interval_without_data_ms", 20_000),
             ],
         )
         self._health = health.aio.HealthServicer()

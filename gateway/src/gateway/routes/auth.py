@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 import grpc
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
-from prometheus_client import Counter
 
 from gateway.clients import Clients
 from gateway.cookies import (
@@ -23,19 +22,24 @@ from gateway.cookies import (
 )
 from gateway.deps import ClientsDep, KnownUser
 from gateway.errors import ApiError, envelope
+from gateway.schemas import (
+    DOWNSTREAM,
+    TEXT_PATTERN,
+    EmptyEnvelope,
+    Envelope,
+    MeData,
+    RefreshData,
+    error_responses,
+)
 from tftkit.identity import Identity
 from thefirsttake.auth.v1 import auth_pb2
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
-_CANCELLED = "카카오 로그인을 취소했어요."
 _FAILED = "카카오 로그인에 실패했어요. 다시 시도해 주세요."
 _NOT_LOGGED_IN = "로그인하지 않았어요."
 _STATE_SECONDS = 600
-# A refusal at Kakao's side happens in the browser, so only the gateway sees it.
-KAKAO_LOGIN_CANCELLED = Counter(
-    "kakao_login_failure_total", "Kakao logins refused at Kakao, by reason", ["reason"]
-)
+_LOCATION = {"Location": {"description": "where the browser goes", "schema": {"type": "string"}}}
 
 
 def _back_to_app(clients: Clients, error: str = "") -> RedirectResponse:
@@ -77,7 +81,14 @@ def _end_session(request: Request, clients: Clients) -> None:
     status_code=302,
     response_class=RedirectResponse,
     summary="Starts a Kakao login (redirects to Kakao)",
-    responses={302: {"description": "to Kakao's consent screen, or back to the app on error"}},
+    responses={
+        302: {
+            "description": "to Kakao's consent screen, or back to the app (with login_error) "
+            "when Kakao login is not configured",
+            "headers": _LOCATION,
+        },
+        **error_responses(*DOWNSTREAM),
+    },
 )
 async def kakao_login(request: Request, clients: ClientsDep) -> RedirectResponse:
     try:
@@ -102,26 +113,42 @@ async def kakao_login(request: Request, clients: ClientsDep) -> RedirectResponse
     status_code=302,
     response_class=RedirectResponse,
     summary="Kakao's redirect back: logs in, keeps the guest's history, back to the app",
-    responses={302: {"description": "to the app (with login_error when refused)"}},
+    responses={
+        302: {
+            "description": "to the app, with login_error when the login was refused (a wrong "
+            "or replayed state, the person cancelling, Kakao refusing or unreachable)",
+            "headers": _LOCATION,
+        },
+        **error_responses(
+            401,
+            403,
+            409,
+            422,
+            *DOWNSTREAM,
+            notes={
+                401: "a service refused the new account's token while taking over the guest's "
+                "rooms and try-ons",
+                403: "a service refused to hand the guest's rooms or try-ons to the account",
+                409: "Kakao login is not configured",
+            },
+        ),
+    },
 )
 async def kakao_callback(
     request: Request,
     clients: ClientsDep,
-    code: Annotated[str, Query(max_length=2048)] = "",
-    state: Annotated[str, Query(max_length=512)] = "",
-    error: Annotated[str, Query(max_length=256)] = "",
+    code: Annotated[str, Query(max_length=2048, pattern=TEXT_PATTERN)] = "",
+    state: Annotated[str, Query(max_length=512, pattern=TEXT_PATTERN)] = "",
+    error: Annotated[str, Query(max_length=256, pattern=TEXT_PATTERN)] = "",
 ) -> RedirectResponse:
     expected = request.cookies.get(STATE_COOKIE, "")
     clear_cookie(request, STATE_COOKIE, secure=clients.settings.cookie_secure, path=CALLBACK_PATH)
-    if error:
-        KAKAO_LOGIN_CANCELLED.labels(
-            "cancelled" if error == "access_denied" else "kakao_error"
-        ).inc()
-        return _back_to_app(clients, _CANCELLED if error == "access_denied" else _FAILED)
     guest_token = request.cookies.get(GUEST_COOKIE, "")
     try:
+        # A person who cancelled at Kakao comes back with `error`: auth-service ends that
+        # login too (its state consumed, the failure counted where logins are counted).
         session = await clients.complete_kakao_login(
-            code=code, state=state, expected_state=expected, guest_token=guest_token
+            code=code, state=state, expected_state=expected, guest_token=guest_token, error=error
         )
     except grpc.aio.AioRpcError as failure:
         if failure.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAVAILABLE):
@@ -152,7 +179,10 @@ def _me(user: auth_pb2.User) -> dict[str, Any]:
 @router.get(
     "/me",
     summary="Who the caller is (a Kakao account, or a guest)",
-    responses={401: {"description": "no identity, or an expired login (refresh)"}},
+    response_model=Envelope[MeData],
+    responses=error_responses(
+        401, *DOWNSTREAM, notes={401: "no identity, or an expired login (refresh)"}
+    ),
 )
 async def me(user: KnownUser, clients: ClientsDep):
     if user is None:
@@ -163,7 +193,10 @@ async def me(user: KnownUser, clients: ClientsDep):
 @router.post(
     "/refresh",
     summary="A new access token (the refresh token is rotated)",
-    responses={401: {"description": "no refresh token, or a revoked or reused one"}},
+    response_model=Envelope[RefreshData],
+    responses=error_responses(
+        401, 403, *DOWNSTREAM, notes={401: "no refresh token, or a revoked or reused one"}
+    ),
 )
 async def refresh(request: Request, clients: ClientsDep):
     token = request.cookies.get(REFRESH_COOKIE, "")
@@ -180,7 +213,12 @@ async def refresh(request: Request, clients: ClientsDep):
     return envelope({"expires_in": session.access_expires_in_seconds}, "토큰이 갱신되었습니다.")
 
 
-@router.post("/logout", summary="Ends the login (revokes the refresh token, clears cookies)")
+@router.post(
+    "/logout",
+    summary="Ends the login (revokes the refresh token, clears cookies)",
+    response_model=EmptyEnvelope,
+    responses=error_responses(403, *DOWNSTREAM),
+)
 async def logout(request: Request, clients: ClientsDep):
     token = request.cookies.get(REFRESH_COOKIE, "")
     await clients.logout(token)

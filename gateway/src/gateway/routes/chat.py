@@ -4,13 +4,33 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import grpc
-from fastapi import APIRouter, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from gateway.deps import ClientsDep, CurrentUser, KnownUser
 from gateway.errors import ApiError, envelope
+from gateway.schemas import (
+    DOWNSTREAM,
+    PRODUCT_ID_PATTERN,
+    ROOM_ID_OR_EMPTY_PATTERN,
+    ROOM_ID_PATTERN,
+    TEXT_PATTERN,
+    UPLOAD_ID_PATTERN,
+    Envelope,
+    MessagePageData,
+    PendingEnvelope,
+    ProductData,
+    ReceiveEnvelope,
+    RoomData,
+    RoomHistoryData,
+    SentData,
+    error_responses,
+    image_response,
+    link,
+    sse_response,
+)
 from gateway.sse import first_event, sse_events
 from tftkit.identity import Identity
 from thefirsttake.chat.v1 import chat_pb2
@@ -18,10 +38,26 @@ from thefirsttake.chat.v1 import chat_pb2
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
 EXPERT_IDS = ("style_analyst", "trend_expert", "color_expert", "fitting_coordinator")
-_SSE_RESPONSE = {200: {"content": {"text/event-stream": {}}, "description": "SSE stream"}}
+# A turn: refused before the stream starts with 400 (unknown experts, a malformed Last-Event-ID,
+# an invalid turn), 404 (not the caller's room or turn, or an upload that is not theirs) or 429
+# (too many turns); failures once it runs arrive as `error` events.
+_STREAM_RESPONSES = {
+    **sse_response(
+        "the turn's events: room (a new room), connect, content, complete, final_complete, error"
+    ),
+    **error_responses(400, 401, 404, 422, 429, *DOWNSTREAM),
+}
+_ROOM_ID = "$response.body#/data/id"
+_IN_ROOM = "/api/chat/rooms/{room_id}/messages"
 
-UserInput = Annotated[str, Query(min_length=1, max_length=2000, description="what the person says")]
-ImageUrl = Annotated[str, Query(max_length=2048, description="an uploaded image's URL")]
+UserInput = Annotated[
+    str,
+    Query(min_length=1, max_length=2000, pattern=TEXT_PATTERN, description="what the person says"),
+]
+ImageUrl = Annotated[
+    str, Query(max_length=2048, pattern=TEXT_PATTERN, description="an uploaded image's URL")
+]
+RoomIdPath = Annotated[str, Path(pattern=ROOM_ID_PATTERN)]
 Experts = Annotated[str, Query(description="comma-separated agent ids; all when empty")]
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
 
@@ -52,13 +88,34 @@ def _expert_ids(value: str) -> list[str]:
     return chosen
 
 
-@router.post("/rooms", status_code=201, summary="Create a room")
+@router.post(
+    "/rooms",
+    status_code=201,
+    summary="Create a room",
+    response_model=Envelope[RoomData],
+    responses={
+        201: {
+            "links": {
+                "messages": link("GET", _IN_ROOM, {"path.room_id": _ROOM_ID}),
+                "stream": link("GET", _IN_ROOM + "/stream", {"path.room_id": _ROOM_ID}),
+                "send": link("POST", "/api/chat/send", {"query.roomId": _ROOM_ID}),
+                "receive": link("GET", "/api/chat/receive", {"query.roomId": _ROOM_ID}),
+            }
+        },
+        **error_responses(401, 403, *DOWNSTREAM),
+    },
+)
 async def create_room(user: CurrentUser, clients: ClientsDep):
     room = await clients.create_room(user, "")
     return envelope(_room(room), "채팅방이 생성되었습니다.")
 
 
-@router.get("/rooms/history", summary="The caller's rooms, newest first")
+@router.get(
+    "/rooms/history",
+    summary="The caller's rooms, newest first",
+    response_model=Envelope[RoomHistoryData],
+    responses=error_responses(401, *DOWNSTREAM),
+)
 async def room_history(user: KnownUser, clients: ClientsDep):
     if user is None:
         return envelope({"all_rooms": []})
@@ -66,9 +123,30 @@ async def room_history(user: KnownUser, clients: ClientsDep):
     return envelope({"all_rooms": [_room(room) for room in response.rooms]})
 
 
-@router.get("/rooms/{room_id}/messages", summary="One page of a room's messages")
+@router.get(
+    "/rooms/{room_id}/messages",
+    summary="One page of a room's messages",
+    response_model=Envelope[MessagePageData],
+    responses={
+        200: {
+            "links": {
+                "older": link(
+                    "GET",
+                    _IN_ROOM,
+                    {
+                        "path.room_id": "$request.path.room_id",
+                        "query.before": "$response.body#/data/next_cursor",
+                    },
+                )
+            }
+        },
+        **error_responses(
+            400, 401, 404, 422, *DOWNSTREAM, notes={400: "`before` is not a cursor or a time"}
+        ),
+    },
+)
 async def room_messages(
-    room_id: str,
+    room_id: RoomIdPath,
     user: KnownUser,
     clients: ClientsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -123,10 +201,15 @@ async def _stream(
 
 
 @router.get(
-    "/rooms/{room_id}/messages/stream", responses=_SSE_RESPONSE, summary="A turn in a room (SSE)"
+    "/rooms/{room_id}/messages/stream",
+    summary="A turn in a room (SSE)",
+    # The route builds its own EventSourceResponse; a plain Response class keeps FastAPI from
+    # documenting a JSON body of its own next to the event stream.
+    response_class=Response,
+    responses=_STREAM_RESPONSES,
 )
 async def stream_in_room(
-    room_id: str,
+    room_id: RoomIdPath,
     user_input: UserInput,
     user: CurrentUser,
     clients: ClientsDep,
@@ -146,14 +229,15 @@ async def stream_in_room(
 
 @router.get(
     "/rooms/messages/stream",
-    responses=_SSE_RESPONSE,
     summary="A turn, creating a room when none is given (SSE)",
+    response_class=Response,
+    responses=_STREAM_RESPONSES,
 )
 async def stream_new_or_existing(
     user_input: UserInput,
     user: CurrentUser,
     clients: ClientsDep,
-    room_id: Annotated[str, Query(max_length=20)] = "",
+    room_id: Annotated[str, Query(pattern=ROOM_ID_OR_EMPTY_PATTERN)] = "",
     image_url: ImageUrl = "",
     experts: Experts = "",
     last_event_id: LastEventId = None,
@@ -169,14 +253,28 @@ async def stream_new_or_existing(
 
 
 class SendBody(BaseModel):
-    content: str = Field(min_length=1, max_length=2000)
-    image_url: str = Field("", max_length=2048)
+    content: str = Field(min_length=1, max_length=2000, pattern=TEXT_PATTERN)
+    image_url: str = Field("", max_length=2048, pattern=TEXT_PATTERN)
 
 
-RoomIdQuery = Annotated[str, Query(alias="roomId", min_length=1, max_length=20)]
+RoomIdQuery = Annotated[str, Query(alias="roomId", pattern=ROOM_ID_PATTERN)]
 
 
-@router.post("/send", summary="Polling mode: enqueue a turn in a room")
+@router.post(
+    "/send",
+    summary="Polling mode: enqueue a turn in a room",
+    response_model=Envelope[SentData],
+    responses=error_responses(
+        400,
+        401,
+        403,
+        404,
+        422,
+        429,
+        *DOWNSTREAM,
+        notes={400: "an unreadable body, or a turn the service refuses"},
+    ),
+)
 async def send(room_id: RoomIdQuery, body: SendBody, user: CurrentUser, clients: ClientsDep):
     image_url = body.image_url or ""
     sent = await clients.send_message(
@@ -199,6 +297,11 @@ async def send(room_id: RoomIdQuery, body: SendBody, user: CurrentUser, clients:
     summary="Polling mode: the room's next expert answer",
     description="200 with `state: READY` and the answer; 202 with `state: PENDING` while the "
     "turn still runs; 200 with `state: DONE` once every answer was delivered.",
+    response_model=ReceiveEnvelope,
+    responses={
+        202: {"model": PendingEnvelope, "description": "the turn still runs: poll again"},
+        **error_responses(401, 404, 422, *DOWNSTREAM),
+    },
 )
 async def receive(room_id: RoomIdQuery, user: KnownUser, clients: ClientsDep):
     if user is None:
@@ -227,10 +330,17 @@ async def receive(room_id: RoomIdQuery, user: KnownUser, clients: ClientsDep):
 @router.post(
     "/upload",
     summary="Upload a picture (JPEG, PNG, WebP, HEIC; 10 MB); data is its private URL",
-    responses={
-        413: {"description": "over the size limit"},
-        415: {"description": "not a picture we take (judged by decoding it)"},
-    },
+    response_model=Envelope[str],
+    responses=error_responses(
+        400,
+        401,
+        403,
+        413,
+        415,
+        422,
+        *DOWNSTREAM,
+        notes={400: "an unreadable multipart body"},
+    ),
 )
 async def upload(
     request: Request, user: CurrentUser, clients: ClientsDep, file: Annotated[UploadFile, File()]
@@ -257,11 +367,15 @@ async def upload(
     summary="An uploaded picture (its owner only)",
     response_class=Response,
     responses={
-        200: {"content": {"image/*": {}}, "description": "the picture"},
-        404: {"description": "no such upload of the caller's"},
+        **image_response("the picture", "image/jpeg", "image/png", "image/webp"),
+        **error_responses(
+            401, 404, 422, *DOWNSTREAM, notes={404: "no such upload of the caller's"}
+        ),
     },
 )
-async def uploaded_image(upload_id: str, user: KnownUser, clients: ClientsDep) -> Response:
+async def uploaded_image(
+    upload_id: Annotated[str, Path(pattern=UPLOAD_ID_PATTERN)], user: KnownUser, clients: ClientsDep
+) -> Response:
     if user is None:
         raise ApiError(404, "upload not found")
     picture = await clients.get_upload(user, upload_id)
@@ -272,8 +386,16 @@ async def uploaded_image(upload_id: str, user: KnownUser, clients: ClientsDep) -
     )
 
 
-@router.get("/product/{product_id}", summary="Product info (cached)")
-async def product(product_id: str, clients: ClientsDep):
+@router.get(
+    "/product/{product_id}",
+    summary="Product info (cached)",
+    response_model=Envelope[ProductData],
+    # A numeric id (422 otherwise) is never the blank one product-service refuses with 400.
+    responses=error_responses(404, 422, *DOWNSTREAM),
+)
+async def product(
+    product_id: Annotated[str, Path(pattern=PRODUCT_ID_PATTERN)], clients: ClientsDep
+):
     found = await clients.get_product(product_id)
     return envelope(
         {

@@ -9,6 +9,17 @@ from fastapi.responses import JSONResponse, Response
 
 from gateway.deps import ClientsDep, CurrentUser, KnownUser
 from gateway.errors import ApiError, envelope
+from gateway.schemas import (
+    DOWNSTREAM,
+    PRODUCT_ID_OR_EMPTY_PATTERN,
+    PRODUCT_ID_PATTERN,
+    EmptyEnvelope,
+    Envelope,
+    TryOnData,
+    error_responses,
+    image_response,
+    link,
+)
 from tftkit.identity import Identity
 from thefirsttake.fitting.v1 import fitting_pb2
 
@@ -32,7 +43,9 @@ _DONE = "가상피팅이 완료되었습니다."
 _COMBO_DONE = "콤보 가상피팅이 완료되었습니다."
 _STARTED = "가상피팅을 시작했어요. 상태 조회로 진행 상황을 확인하세요."
 
-ProductId = Annotated[str, Form(max_length=64)]
+# Empty when the slot is not tried on.
+OptionalProductId = Annotated[str, Form(pattern=PRODUCT_ID_OR_EMPTY_PATTERN)]
+ProductId = Annotated[str, Form(pattern=PRODUCT_ID_PATTERN)]
 Async = Annotated[bool, Query(alias="async", description="answer 202 with the task id at once")]
 
 
@@ -99,23 +112,57 @@ async def _try_on(
     return JSONResponse(envelope(_task_data(request, task, message), message))
 
 
+_TASK_ID = "$response.body#/data/task_id"
+_TASK_LINKS = {
+    "status": link("GET", "/api/fitting/status/{task_id}", {"path.task_id": _TASK_ID}),
+    "result": link("GET", "/api/fitting/result/{task_id}", {"path.task_id": _TASK_ID}),
+}
 _TRY_ON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    202: {"description": "accepted (async=true, or still running): poll the status"},
-    413: {"description": "the photo is over the size limit"},
-    415: {"description": "the photo is not a JPEG, PNG, WebP or HEIC image"},
-    422: {"description": "the photo cannot be dressed (no person, several, too small, cut off)"},
-    429: {"description": "too many try-ons; see Retry-After"},
+    200: {"description": "the picture is ready (download_url)", "links": _TASK_LINKS},
+    202: {
+        "model": Envelope[TryOnData],
+        "description": "accepted (async=true, or still running): poll the status",
+        "links": _TASK_LINKS,
+    },
+    **error_responses(
+        400,
+        401,
+        403,
+        404,
+        413,
+        415,
+        422,
+        429,
+        *DOWNSTREAM,
+        notes={
+            400: "no product id given, or an unreadable multipart body",
+            404: "an unknown product",
+            413: "the photo is over the size limit",
+            415: "the photo is not a JPEG, PNG, WebP or HEIC image (or is missing)",
+            422: "an invalid field, a photo that cannot be dressed (no person, several, too "
+            "small, cut off), or a product that does not go there",
+            429: "too many try-ons this minute (Retry-After), or the day's paid try-ons are "
+            "used up",
+            502: "the try-on engine failed",
+            504: "the try-on took too long",
+        },
+    ),
 }
 
 
-@router.post("/try-on", responses=_TRY_ON_RESPONSES, summary="Try garments on a photo")
+@router.post(
+    "/try-on",
+    response_model=Envelope[TryOnData],
+    responses=_TRY_ON_RESPONSES,
+    summary="Try garments on a photo",
+)
 async def try_on(
     request: Request,
     user: CurrentUser,
     clients: ClientsDep,
     model_image: Annotated[UploadFile, File(description="the person's photo")],
-    upper_product_id: ProductId = "",
-    lower_product_id: ProductId = "",
+    upper_product_id: OptionalProductId = "",
+    lower_product_id: OptionalProductId = "",
     hd_mode: Annotated[bool, Form()] = False,
     run_async: Async = False,
 ):
@@ -134,14 +181,19 @@ async def try_on(
     )
 
 
-@router.post("/try-on/combo", responses=_TRY_ON_RESPONSES, summary="Try a top and a bottom on")
+@router.post(
+    "/try-on/combo",
+    response_model=Envelope[TryOnData],
+    responses=_TRY_ON_RESPONSES,
+    summary="Try a top and a bottom on",
+)
 async def try_on_combo(
     request: Request,
     user: CurrentUser,
     clients: ClientsDep,
     model_image: Annotated[UploadFile, File(description="the person's photo")],
-    upper_product_id: Annotated[str, Form(min_length=1, max_length=64)],
-    lower_product_id: Annotated[str, Form(min_length=1, max_length=64)],
+    upper_product_id: ProductId,
+    lower_product_id: ProductId,
     hd_mode: Annotated[bool, Form()] = False,
     run_async: Async = False,
 ):
@@ -161,7 +213,10 @@ async def try_on_combo(
 @router.get(
     "/status/{task_id}",
     summary="A try-on task's progress",
-    responses={404: {"description": "no such task of the caller's"}},
+    response_model=Envelope[TryOnData],
+    responses=error_responses(
+        401, 404, 422, *DOWNSTREAM, notes={404: "no such task of the caller's"}
+    ),
 )
 async def status(task_id: str, request: Request, user: KnownUser, clients: ClientsDep):
     if user is None:
@@ -175,9 +230,18 @@ async def status(task_id: str, request: Request, user: KnownUser, clients: Clien
     name="try_on_result",
     summary="A completed try-on's picture (its owner only)",
     responses={
-        200: {"content": {"image/jpeg": {}}, "description": "the picture"},
-        404: {"description": "no such task of the caller's, or its picture has expired"},
-        409: {"description": "the task has not completed"},
+        **image_response("the picture", "image/jpeg"),
+        **error_responses(
+            401,
+            404,
+            409,
+            422,
+            *DOWNSTREAM,
+            notes={
+                404: "no such task of the caller's, or its picture has expired",
+                409: "the task has not completed",
+            },
+        ),
     },
     response_class=Response,
 )
@@ -192,10 +256,17 @@ async def result(task_id: str, user: KnownUser, clients: ClientsDep) -> Response
     "/proxy-image",
     summary="An allow-listed image, with CORS headers",
     responses={
-        200: {"content": {"image/*": {}}, "description": "the image"},
-        403: {"description": "a URL the proxy will not fetch (host, scheme, internal address)"},
-        502: {"description": "the image host answered badly (not an image, too large, error)"},
-        504: {"description": "the image host did not answer in time"},
+        **image_response("the image", "image/jpeg", "image/png", "image/webp", "image/gif"),
+        **error_responses(
+            403,
+            422,
+            *DOWNSTREAM,
+            notes={
+                403: "a URL the proxy will not fetch (host, scheme, internal address)",
+                502: "the image host answered badly (not an image, too large, an error)",
+                504: "the image host did not answer in time",
+            },
+        ),
     },
     response_class=Response,
 )
@@ -222,7 +293,10 @@ async def proxy_image_preflight() -> Response:
 @router.get(
     "/proxy-test",
     summary="Checks the image proxy without reaching the internet",
-    responses={503: {"description": "the proxy pipeline does not work"}},
+    response_model=EmptyEnvelope,
+    responses=error_responses(
+        *DOWNSTREAM, notes={503: "the proxy pipeline does not work, or fitting-service is down"}
+    ),
 )
 async def proxy_test(clients: ClientsDep):
     answer = await clients.proxy_self_test()

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from gateway.errors import ApiError
+from gateway.schemas import error_responses, image_response
 from tftkit.object_store import LocalObjectStore, ObjectStoreSettings, is_private, safe_key
 
 _ALLOWED_TYPES = {"image/png", "image/jpeg", "image/webp"}
@@ -18,7 +19,15 @@ def build_media_router(settings: ObjectStoreSettings) -> APIRouter:
     store = LocalObjectStore(settings.local_dir, settings.public_base_url)
     router = APIRouter(tags=["media"])
 
-    @router.get("/media/{key:path}", summary="An image from the local object store")
+    @router.get(
+        "/media/{key:path}",
+        summary="An image from the local object store",
+        response_class=FileResponse,
+        responses={
+            **image_response("the image", *sorted(_ALLOWED_TYPES)),
+            **error_responses(404, 422, notes={404: "no such public image"}),
+        },
+    )
     async def media(key: str) -> FileResponse:
         try:
             path = store.path_for(key)

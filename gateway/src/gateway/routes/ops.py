@@ -4,11 +4,12 @@ import asyncio
 
 import grpc
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.deps import ClientsDep
+from gateway.schemas import Health, error_responses
 
 router = APIRouter(tags=["operations"])
 
@@ -23,7 +24,15 @@ async def _service_status(channel: grpc.aio.Channel) -> str:
     return "UP" if response.status == health_pb2.HealthCheckResponse.SERVING else "DOWN"
 
 
-@router.get("/actuator/health", summary="UP when every downstream service is SERVING")
+@router.get(
+    "/actuator/health",
+    summary="UP when every downstream service is SERVING",
+    response_model=Health,
+    responses={
+        503: {"model": Health, "description": "a downstream service is not SERVING"},
+        **error_responses(),
+    },
+)
 async def health(clients: ClientsDep) -> JSONResponse:
     names = list(clients.channels)
     states = await asyncio.gather(*(_service_status(clients.channels[n]) for n in names))
@@ -34,7 +43,15 @@ async def health(clients: ClientsDep) -> JSONResponse:
     )
 
 
-@router.get("/actuator/prometheus", summary="Prometheus metrics of the gateway")
+@router.get(
+    "/actuator/prometheus",
+    summary="Prometheus metrics of the gateway",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"description": "the text exposition format"},
+        **error_responses(),
+    },
+)
 async def prometheus() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
