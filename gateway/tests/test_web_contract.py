@@ -16,18 +16,9 @@ API_JS = WEB_DIR / "api.js"
 # api.js writes every request as call("METHOD", "/api/...") or link("METHOD", "/api/...").
 _ENDPOINT = re.compile(r'\b(?:call|link)\(\s*"([A-Z]+)",\s*"(/[^"]*)"')
 
-# Endpoints the UI already calls that the gateway does not serve yet, because another engineer
-# is building them: the profile the stylist remembers (see and edit or forget it). Until then
-# the UI reads their 404 as "준비 중". An entry the schema already has is checked like any other
-# endpoint; delete it from this list once it has landed. (The Kakao login and session routes,
-# /api/auth/*, were on this list until they landed.)
-PENDING_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("GET", "/api/profile"),
-        ("PUT", "/api/profile"),
-        ("DELETE", "/api/profile"),
-    }
-)
+# Endpoints the UI may call before the gateway serves them (none today): each entry must be
+# one the UI really calls, and leaves this list once it has landed.
+PENDING_ENDPOINTS: frozenset[tuple[str, str]] = frozenset()
 
 
 @pytest.fixture(scope="module")

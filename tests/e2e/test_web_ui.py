@@ -485,17 +485,27 @@ async def test_kakao_login_shows_the_person_keeps_the_rooms_and_logs_out(
     await expect(page.locator(".account__name")).to_have_count(0)
 
 
-async def test_the_profile_panel_says_it_is_coming(desk: Watched, system):
+async def test_the_profile_panel_shows_edits_and_forgets_what_the_stylist_remembers(
+    desk: Watched, system
+):
     page = desk.page
     await page.goto("/")
     await page.get_by_role("button", name="내 프로필").click()
     dialog = page.locator("#profile-dialog")
     await expect(dialog).to_be_visible()
-    profile = await page.request.get("/api/profile")
-    if profile.status == 404:
-        await expect(dialog).to_contain_text("준비 중")
-    else:  # the profile API has landed: its fields are shown for editing
-        await expect(dialog.get_by_label("키 (cm)")).to_be_visible()
+    await dialog.get_by_label("키 (cm)").fill("168")
+    await dialog.get_by_label("좋아하는 것").fill("네이비, 니트")
+    await dialog.get_by_role("button", name="저장하기").click()
+    await expect(dialog).to_contain_text("저장했어요")
+    stored = (await (await page.request.get("/api/profile")).json())["data"]
+    assert stored["height"] == 168 and stored["likes"] == ["네이비", "니트"]
+    # Forgetting takes two presses, then it is gone at once.
+    forget = dialog.get_by_role("button", name="기억 지우기")
+    await forget.click()
+    await dialog.get_by_role("button", name="정말 지울까요? 한 번 더 누르세요").click()
+    await expect(dialog).to_contain_text("모두 지웠어요")
+    gone = (await (await page.request.get("/api/profile")).json())["data"]
+    assert gone["height"] is None and gone["likes"] == []
     await page.keyboard.press("Escape")
     await expect(dialog).to_be_hidden()
     await expect(page.get_by_role("button", name="내 프로필")).to_be_focused()

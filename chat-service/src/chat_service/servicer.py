@@ -199,15 +199,15 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         await uploads.give_uploads(
             db=self._pool, from_owner=guest.user_id, to_owner=account.user_id
         )
-        if moved:
-            # The experts' memory of those rooms follows them (keyed by owner there).
-            await self._experts.AdoptGuestMemory(
-                expert_pb2.AdoptGuestMemoryRequest(
-                    guest_token=request.guest_token, room_ids=[str(room) for room in moved]
-                ),
-                metadata=bearer_metadata(account.token),
-                timeout=self._settings.rpc_timeout_seconds,
-            )
+        # The experts' memory of those rooms follows them (keyed by owner there), and so does
+        # the guest's style profile.
+        await self._experts.AdoptGuestMemory(
+            expert_pb2.AdoptGuestMemoryRequest(
+                guest_token=request.guest_token, room_ids=[str(room) for room in moved]
+            ),
+            metadata=bearer_metadata(account.token),
+            timeout=self._settings.rpc_timeout_seconds,
+        )
         return chat_pb2.MergeGuestRoomsResponse(merged_rooms=len(moved))
 
     async def _start(self, context, turn_request: TurnRequest) -> StartedTurn:

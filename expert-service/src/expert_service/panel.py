@@ -15,6 +15,7 @@ from expert_service.knowledge import KnowledgeBase, Passage, Retriever
 from expert_service.memory import RoomMemory
 from expert_service.metrics import LLM_CALLS, LLM_DURATION, LLM_FAILURE, LLM_SUCCESS
 from expert_service.products import Catalog, CatalogUnavailableError, Product
+from expert_service.profiles import ProfileStore, as_brief
 from expert_service.providers.base import (
     ExpertContext,
     PeerAnswer,
@@ -84,6 +85,7 @@ class Panel:
         retriever: Retriever,
         catalog: Catalog,
         memory: RoomMemory,
+        profiles: ProfileStore,
         provider: Provider,
         images: ImageLoader,
         llm_limit: asyncio.Semaphore,
@@ -93,6 +95,7 @@ class Panel:
         self._retriever = retriever
         self._catalog = catalog
         self._memory = memory
+        self._profiles = profiles
         self._provider = provider
         self._images = images
         self._limit = llm_limit
@@ -108,12 +111,25 @@ class Panel:
     def memory(self) -> RoomMemory:
         return self._memory
 
+    @property
+    def profiles(self) -> ProfileStore:
+        return self._profiles
+
     async def consult(
-        self, *, room_id: str, user_input: str, image_url: str, expert_ids: list[str]
+        self,
+        *,
+        room_id: str,
+        user_input: str,
+        image_url: str,
+        expert_ids: list[str],
+        owner_id: str = "",
     ) -> AsyncIterator[PanelEvent]:
-        """Streams the chosen experts' deltas and completions (UnknownExpertError first)."""
+        """Streams the chosen experts' deltas and completions (UnknownExpertError first).
+        `owner_id`'s style profile, when there is one, lies under the room's own facts."""
         experts = choose_experts(expert_ids)
-        turn = await self._prepare(room_id=room_id, user_input=user_input, image_url=image_url)
+        turn = await self._prepare(
+            room_id=room_id, user_input=user_input, image_url=image_url, owner_id=owner_id
+        )
         specialists = [e for e in experts if e != FITTING_COORDINATOR]
         picks = assign_picks(
             pool=turn.pool,
@@ -163,13 +179,19 @@ class Panel:
         except Exception:
             log.exception("could not store the prompt history of room %s", room_id)
 
-    async def _prepare(self, *, room_id: str, user_input: str, image_url: str) -> Turn:
+    async def _prepare(
+        self, *, room_id: str, user_input: str, image_url: str, owner_id: str = ""
+    ) -> Turn:
         profile = await self._memory.profile(room_id=room_id)
         brief = read_brief(text=user_input, kb=self._kb).merged_over(profile)
         photo, facts = await self._images.load(image_url=image_url) if image_url else (None, None)
         if facts is not None and facts.colours:
             brief = replace(brief, photo_colours=facts.colours[:3])
         await self._memory.save_profile(room_id=room_id, brief=brief)
+        if owner_id:
+            # Read, not copied into the room: deleting the profile forgets it everywhere.
+            person = as_brief(await self._profiles.get(owner_id), kb=self._kb)
+            brief = brief.merged_over(person)
         history = await self._memory.history(room_id=room_id)
         rules = rules_for(brief=brief, kb=self._kb)
         brief, note = drop_improper_items(brief=brief, rules=rules)

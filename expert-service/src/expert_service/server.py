@@ -10,6 +10,7 @@ from expert_service.knowledge import Retriever, load_embedder, load_knowledge
 from expert_service.memory import RoomMemory
 from expert_service.panel import Panel
 from expert_service.products import Catalog
+from expert_service.profiles import ProfileStore
 from expert_service.providers.base import Provider
 from expert_service.servicer import ExpertServicer
 from expert_service.settings import ExpertSettings
@@ -74,6 +75,7 @@ async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
                     max_turns=settings.history_max_turns,
                     ttl_seconds=settings.history_ttl_seconds,
                 ),
+                profiles=ProfileStore(redis, prefix=settings.redis_key_prefix),
                 provider=build_provider(settings),
                 images=images,
                 llm_limit=asyncio.Semaphore(settings.max_concurrent_llm_calls),

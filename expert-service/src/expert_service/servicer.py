@@ -7,6 +7,7 @@ from expert_service.experts import PANEL, Expert, UnknownExpertError
 from expert_service.memory import room_scope
 from expert_service.panel import Completed, Delta, Failed, Panel, PanelEvent
 from expert_service.products import CatalogUnavailableError
+from expert_service.profiles import InvalidProfile, StyleProfile
 from tftkit.identity import TokenVerifier, caller_id, guest_handover
 from thefirsttake.common.v1 import common_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
@@ -56,6 +57,8 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
 
     async def AdoptGuestMemory(self, request, context):
         account, guest = await guest_handover(context, self._verifier, request.guest_token)
+        # The guest's style profile too, unless the account already has its own.
+        await self._panel.profiles.move(source=guest.user_id, target=account.user_id)
         adopted = 0
         for room_id in request.room_ids:
             adopted += await self._panel.memory.move(
@@ -63,6 +66,23 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
                 target=room_scope(account.user_id, room_id),
             )
         return expert_pb2.AdoptGuestMemoryResponse(adopted_rooms=adopted)
+
+    async def GetProfile(self, request, context) -> expert_pb2.StyleProfile:
+        owner = await caller_id(context)
+        return _profile_proto(await self._panel.profiles.get(owner))
+
+    async def PutProfile(self, request, context) -> expert_pb2.StyleProfile:
+        owner = await caller_id(context)
+        try:
+            stored = await self._panel.profiles.put(owner, _profile(request))
+        except InvalidProfile as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        return _profile_proto(stored)
+
+    async def DeleteProfile(self, request, context) -> expert_pb2.DeleteProfileResponse:
+        owner = await caller_id(context)
+        await self._panel.profiles.delete(owner)
+        return expert_pb2.DeleteProfileResponse()
 
     async def Consult(self, request, context):
         text = request.user_input.strip()
@@ -79,6 +99,7 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
         try:
             events = self._panel.consult(
                 room_id=room_scope(owner, request.room_id),
+                owner_id=owner,
                 user_input=text or "사진 속 옷에 어울리는 코디를 추천해줘",
                 image_url=request.image_url,
                 expert_ids=list(request.expert_ids),
@@ -91,3 +112,27 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
             await context.abort(grpc.StatusCode.UNAVAILABLE, "product catalog is unavailable")
         except RedisError:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "conversation memory is unavailable")
+
+
+def _profile(message: expert_pb2.StyleProfile) -> StyleProfile:
+    return StyleProfile(
+        gender=message.gender,
+        height_cm=message.height_cm,
+        body_type=message.body_type,
+        skin_tone=message.skin_tone,
+        likes=list(message.likes),
+        dislikes=list(message.dislikes),
+        budget=message.budget,
+    )
+
+
+def _profile_proto(profile: StyleProfile) -> expert_pb2.StyleProfile:
+    return expert_pb2.StyleProfile(
+        gender=profile.gender,
+        height_cm=profile.height_cm,
+        body_type=profile.body_type,
+        skin_tone=profile.skin_tone,
+        likes=profile.likes,
+        dislikes=profile.dislikes,
+        budget=profile.budget,
+    )

@@ -9,7 +9,7 @@ from gateway.clients import Clients
 from gateway.cookies import QueuedCookiesMiddleware
 from gateway.errors import install_error_handlers
 from gateway.origin import SameOriginMiddleware
-from gateway.routes import auth, chat, fitting, ops, web
+from gateway.routes import auth, chat, fitting, ops, profile, web
 from gateway.routes.media import build_media_router
 from gateway.schemas import install_openapi
 from gateway.settings import GatewaySettings
@@ -38,6 +38,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(chat.router)
     app.include_router(fitting.router)
+    app.include_router(profile.router)
     app.include_router(ops.router)
     app.include_router(web.router)
     store_settings = ObjectStoreSettings()

@@ -9,6 +9,7 @@ from tftkit.grpc_client import open_channel
 from tftkit.identity import Identity, TokenVerifier, auth_service_verifier, bearer_metadata
 from thefirsttake.auth.v1 import auth_pb2, auth_pb2_grpc
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
+from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 from thefirsttake.fitting.v1 import fitting_pb2, fitting_pb2_grpc
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
@@ -23,6 +24,7 @@ class Clients:
     chat: chat_pb2_grpc.ChatServiceStub
     product: product_pb2_grpc.ProductServiceStub
     fitting: fitting_pb2_grpc.FittingServiceStub
+    expert: expert_pb2_grpc.ExpertServiceStub
     # Verifies the identity cookies with auth-service's published keys (cached).
     verifier: TokenVerifier
 
@@ -42,6 +44,7 @@ class Clients:
             chat=chat_pb2_grpc.ChatServiceStub(channels["chat-service"]),
             product=product_pb2_grpc.ProductServiceStub(channels["product-service"]),
             fitting=fitting_pb2_grpc.FittingServiceStub(channels["fitting-service"]),
+            expert=expert_pb2_grpc.ExpertServiceStub(channels["expert-service"]),
             verifier=auth_service_verifier(channels["auth-service"]),
         )
 
@@ -158,6 +161,29 @@ class Clients:
     async def get_upload(self, caller: Identity, upload_id: str) -> chat_pb2.UploadedImage:
         return await self.chat.GetUpload(
             chat_pb2.GetUploadRequest(upload_id=upload_id),
+            metadata=bearer_metadata(caller.token),
+            timeout=self._timeout,
+        )
+
+    # expert-service (the person's style profile)
+
+    async def get_profile(self, caller: Identity) -> expert_pb2.StyleProfile:
+        return await self.expert.GetProfile(
+            expert_pb2.GetProfileRequest(),
+            metadata=bearer_metadata(caller.token),
+            timeout=self._timeout,
+        )
+
+    async def put_profile(
+        self, caller: Identity, profile: expert_pb2.StyleProfile
+    ) -> expert_pb2.StyleProfile:
+        return await self.expert.PutProfile(
+            profile, metadata=bearer_metadata(caller.token), timeout=self._timeout
+        )
+
+    async def delete_profile(self, caller: Identity) -> None:
+        await self.expert.DeleteProfile(
+            expert_pb2.DeleteProfileRequest(),
             metadata=bearer_metadata(caller.token),
             timeout=self._timeout,
         )

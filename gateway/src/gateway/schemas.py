@@ -68,6 +68,23 @@ class MeData(_Strict):
     is_guest: bool
 
 
+class StyleProfileData(_Strict):
+    """What the stylist remembers about the person, across all their rooms. Ranges are
+    expert-service's to check (400 with the field named); here only the shape."""
+
+    gender: Literal["", "MEN", "WOMEN"] | None = ""
+    height: int | None = Field(None, ge=0, le=1000, description="cm")
+    body_type: str | None = Field("", max_length=200, pattern=TEXT_PATTERN)
+    skin_tone: str | None = Field("", max_length=200, pattern=TEXT_PATTERN)
+    likes: list[Annotated[str, Field(max_length=200, pattern=TEXT_PATTERN)]] = Field(
+        default_factory=list, max_length=100
+    )
+    dislikes: list[Annotated[str, Field(max_length=200, pattern=TEXT_PATTERN)]] = Field(
+        default_factory=list, max_length=100
+    )
+    budget: int | None = Field(None, ge=0, le=2**53, description="won for one whole look")
+
+
 class RefreshData(_Strict):
     expires_in: int = Field(description="seconds the new access token lives")
 

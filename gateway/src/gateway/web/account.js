@@ -1,5 +1,5 @@
 // Who is here (a guest until Kakao login), and the profile the stylist remembers.
-// Both APIs are being built: a 404 (or 401) means "guest" and "준비 중", never a broken page.
+// No login reads as "guest"; a profile API that is not there (404) reads "준비 중".
 
 import * as api from "./api.js";
 import { byId, h } from "./dom.js";

@@ -225,9 +225,7 @@ export function proxiedImageUrl(imageUrl) {
 }
 
 // ---- account and profile (Kakao login, and the stylist's memory of the person) ------------
-// The profile endpoints are being built (PENDING_ENDPOINTS in test_web_contract.py); until
-// then the gateway answers 404, which the UI shows as "준비 중". A gateway without the auth
-// routes answers 404 too: that reads as "guest".
+// A gateway without the auth routes answers 404: that reads as "guest".
 
 export function kakaoLoginUrl() {
   return link("GET", "/api/auth/kakao/login");
