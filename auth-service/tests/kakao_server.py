@@ -6,18 +6,18 @@ import contextlib
 import copy
 import hashlib
 import secrets
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from tftkit.testing import AsgiTestServer
 
 DEFAULT_USER: dict[str, Any] = {
     "id": 4242,
@@ -80,8 +80,6 @@ class KakaoServer:
         self.auth_base_url = ""
         self.api_base_url = ""
         self._release = asyncio.Event()
-        self._server: uvicorn.Server | None = None
-        self._serving: asyncio.Task[None] | None = None
         self.app = Starlette(
             routes=[
                 Route("/oauth/authorize", self._authorize, methods=["GET"]),
@@ -92,36 +90,16 @@ class KakaoServer:
         )
 
     async def __aenter__(self) -> "KakaoServer":
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted connections inherit this; without it Nagle + delayed ACKs add 40 ms a call.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._http = AsgiTestServer(self.app, name="Kakao")
+        base_url = await self._http.start()
         self.auth_base_url = base_url
         self.api_base_url = base_url
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._serving = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._serving.done():
-                self._serving.result()
-                raise RuntimeError("the Kakao test server did not start")
-            await asyncio.sleep(0.01)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None and self._serving is not None
         # Slow answers still pending end now instead of holding the shutdown.
         self._release.set()
-        self._server.should_exit = True
-        await self._serving
+        await self._http.stop()
 
     def calls_to(self, path: str) -> list[Call]:
         """The recorded calls of one path, oldest first."""

@@ -3,17 +3,17 @@
 import asyncio
 import io
 import secrets
-import socket
 from dataclasses import dataclass, field
 from typing import Literal
 
-import uvicorn
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from tftkit.testing import AsgiTestServer
 
 # The colour painted over the middle third of the model image to make the "result".
 PAINT = (255, 0, 170)
@@ -76,8 +76,6 @@ class FitRoomServer:
         self.tasks: dict[str, _Task] = {}
         self._release = asyncio.Event()
         self.base_url = ""
-        self._server: uvicorn.Server | None = None
-        self._serving: asyncio.Task[None] | None = None
         self.app = Starlette(
             routes=[
                 Route("/api/tryon/v2/tasks", self._create, methods=["POST"]),
@@ -87,33 +85,14 @@ class FitRoomServer:
         )
 
     async def __aenter__(self) -> "FitRoomServer":
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted connections inherit this; without it Nagle + delayed ACKs add 40 ms a call.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._serving = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._serving.done():
-                self._serving.result()
-                raise RuntimeError("the FitRoom test server did not start")
-            await asyncio.sleep(0.01)
+        self._http = AsgiTestServer(self.app, name="FitRoom")
+        base_url = await self._http.start()
+        self.base_url = base_url
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None and self._serving is not None
         self._release.set()
-        self._server.should_exit = True
-        await self._serving
+        await self._http.stop()
 
     def _authorized(self, request: Request) -> bool:
         return request.headers.get("x-api-key") == self.api_key

@@ -1,5 +1,6 @@
 """Helpers for tests that need a real PostgreSQL or Redis (the machine's, or TEST_* URLs)."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -101,3 +102,49 @@ async def serving(
         yield f"127.0.0.1:{server.port}"
     finally:
         await server.stop()
+
+
+class AsgiTestServer:
+    """A real HTTP server (uvicorn) for an ASGI app on a free loopback port, for the local
+    servers that speak third parties' protocols in tests."""
+
+    __test__ = False
+
+    def __init__(self, app: object, *, name: str) -> None:
+        self._app = app
+        self._name = name
+        self._server = None
+        self._serving: asyncio.Task[None] | None = None
+        self.base_url = ""
+
+    async def start(self) -> str:
+        import socket
+
+        import uvicorn
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit this; without it Nagle + delayed ACKs add 40 ms a call.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        config = uvicorn.Config(
+            self._app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._serving = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._serving.done():
+                self._serving.result()
+                raise RuntimeError(f"the {self._name} test server did not start")
+            await asyncio.sleep(0.01)
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._server is not None and self._serving is not None:
+            self._server.should_exit = True
+            await self._serving
