@@ -104,3 +104,44 @@ async def test_searches_and_cache_lookups_are_counted(stub, catalog):
     assert value("product_search_api_calls_total", outcome="found") == found + 1
     assert value("product_search_api_calls_total", outcome="empty") == empty + 1
     assert value("product_cache_lookups_total", result="hit") >= hits + 1
+
+
+async def test_parse_queries_answers_in_catalog_values_one_per_text(stub):
+    reply = await stub.ParseQueries(
+        product_pb2.ParseQueriesRequest(
+            texts=["오프화이트 니트 5만원 이하", "검정 말고", "구찌 가방", "수영복", "first date"]
+        )
+    )
+    knit, not_black, gucci, swim, date = reply.queries
+    assert list(knit.colors) == ["아이보리"] and knit.max_price == 50_000
+    assert [(g.sub_category, g.main_category) for g in knit.garments] == [("니트", "TOP")]
+    assert list(not_black.exclude_colors) == ["블랙"] and not not_black.colors
+    assert [(n.word, n.kind) for n in gucci.not_carried] == [("구찌", "brand")]
+    assert {g.main_category for g in gucci.garments} == {"ACCESSORY"}
+    (absent,) = swim.not_carried
+    assert (absent.kind, absent.nearest_main_category) == ("garment", "BOTTOM")
+    assert list(date.tpo_tags) == ["소개팅"] and date.language == "en"
+
+
+async def test_parse_queries_refuses_too_much_text(stub):
+    for texts in (["니트"] * 33, ["가" * 501]):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await stub.ParseQueries(product_pb2.ParseQueriesRequest(texts=texts))
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_search_preferences_rank_but_never_filter(stub):
+    plain = await stub.SearchProducts(
+        product_pb2.SearchProductsRequest(main_categories=["TOP"], limit=100)
+    )
+    preferred = await stub.SearchProducts(
+        product_pb2.SearchProductsRequest(
+            main_categories=["TOP"], prefer_materials=["린넨"], limit=100
+        )
+    )
+    assert {r.product.product_id for r in preferred.results} == {
+        r.product.product_id for r in plain.results
+    }
+    linen = [r.product.material == "린넨" for r in preferred.results]
+    assert any(linen) and not all(linen)
+    assert linen == sorted(linen, reverse=True)  # every linen top before every other

@@ -18,6 +18,8 @@ from product_service.vocabulary import (
     GENDER_WORDS,
     MAIN_CATEGORY_WORDS,
     MATERIALS,
+    NOT_CARRIED,
+    PARTNER_WORDS,
     PATTERNS,
     SEASON_WORDS,
     STYLES,
@@ -30,7 +32,9 @@ _NON_WORD = re.compile(r"[^0-9a-z가-힣\s]+")
 
 @dataclass(frozen=True)
 class Term:
-    slot: str  # colour, sub, main, tpo, season, gender, style, pattern, material, fit
+    # colour, sub, main, tpo, season, gender, partner, style, pattern, material, fit, or
+    # absent (something the catalog does not carry; the value is the word itself)
+    slot: str
     value: str
 
 
@@ -75,6 +79,7 @@ def _entries() -> list[tuple[str, Term]]:
         ("tpo", TPOS),
         ("season", SEASON_WORDS),
         ("gender", GENDER_WORDS),
+        ("partner", PARTNER_WORDS),
         ("style", STYLES),
         ("pattern", PATTERNS),
         ("material", MATERIALS),
@@ -85,6 +90,7 @@ def _entries() -> list[tuple[str, Term]]:
             pairs += [(w, Term(slot, value)) for w in (value, *words)]
     for word, terms in COMPOUNDS.items():
         pairs += [(word, Term(slot, value)) for slot, value in terms]
+    pairs += [(word, Term("absent", word)) for word in NOT_CARRIED]
     return pairs
 
 
@@ -124,6 +130,9 @@ class Lexicon:
         for word in self._by_length:
             if len(word) < 2 or len(word) > len(rest):
                 continue
+            # A short name of something we lack hides inside ordinary words (자라 in 자라고).
+            if len(word) < 3 and self._exact[word][0].slot == "absent":
+                continue
             if word in rest:
                 terms.extend(t for t in self._exact[word] if t not in terms)
                 rest = rest.replace(word, " ")
@@ -140,6 +149,8 @@ class Lexicon:
             # Typos rarely hit the first letter; checking it first skips most of the table.
             if len(word) < 2 or word_jamo[0] != token_jamo[0]:
                 continue
+            if self._exact[word][0].slot == "absent":
+                continue  # "did you mean 구찌" is never a guess worth making
             distance = _bounded_distance(token_jamo, word_jamo, limit)
             if distance < best_distance:
                 best, best_distance = list(self._exact[word]), distance

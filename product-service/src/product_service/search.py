@@ -172,6 +172,10 @@ class ProductSearch:
     def use_tokenizer(self, tokenizer: Tokenizer) -> None:
         self._understanding.use_tokenizer(tokenizer)
 
+    def understand(self, text: str) -> ParsedQuery:
+        """What a text asks for, in catalog values (the parse search itself uses)."""
+        return self._understanding.parse(text)
+
     async def search(self, *, query: str, filters: SearchFilters) -> list[ScoredProduct]:
         started = time.perf_counter()
         try:

@@ -45,6 +45,12 @@ class SearchFilters:
     max_price: int = 0
     exclude_ids: tuple[str, ...] = ()
     limit: int = DEFAULT_LIMIT
+    exclude_sub_categories: tuple[str, ...] = ()
+    # Rank only: a caller's typed preferences (styles, materials ...) never filter.
+    prefer_styles: tuple[str, ...] = ()
+    prefer_materials: tuple[str, ...] = ()
+    prefer_fits: tuple[str, ...] = ()
+    prefer_patterns: tuple[str, ...] = ()
 
 
 @dataclass
@@ -102,6 +108,16 @@ def build_search_sql(filters: SearchFilters, intent: ParsedQuery) -> SearchSql:
     sql = SearchSql()
     _apply_filters(sql, filters)
     _apply_intent(sql, intent)
+    # After the intent: preferences rank even when the text named nothing.
+    _apply_ranking(
+        sql,
+        ParsedQuery(
+            styles=filters.prefer_styles,
+            materials=filters.prefer_materials,
+            fits=filters.prefer_fits,
+            patterns=filters.prefer_patterns,
+        ),
+    )
     return sql
 
 
@@ -126,6 +142,9 @@ def _apply_filters(sql: SearchSql, filters: SearchFilters) -> None:
         sql.require(f"f.price >= {sql.param(filters.min_price)}")
     if filters.max_price:
         sql.require(f"f.price <= {sql.param(filters.max_price)}")
+    if filters.exclude_sub_categories:
+        subs = list(filters.exclude_sub_categories)
+        sql.require(f"NOT f.sub_category = ANY({sql.param(subs)})")
     if filters.exclude_ids:
         sql.require(f"NOT f.product_id = ANY({sql.param(list(filters.exclude_ids))})")
 
@@ -147,8 +166,10 @@ def _apply_intent(sql: SearchSql, intent: ParsedQuery) -> None:
         sql.require(sql.overlap("tpo", intent.tpos))
     if intent.seasons:
         sql.require(sql.overlap("season", intent.seasons))
-    if intent.genders:
-        sql.require(f"f.gender = ANY({sql.param(with_unisex(intent.genders))})")
+    # A partner named in a search is who it is for ("여친 선물 가방").
+    genders = intent.genders or intent.partner_genders
+    if genders:
+        sql.require(f"f.gender = ANY({sql.param(with_unisex(genders))})")
     if intent.exclude_colours:
         sql.require(f"NOT f.color_name = ANY({sql.param(list(intent.exclude_colours))})")
     if intent.exclude_sub_categories:

@@ -4,12 +4,16 @@ import asyncpg
 import grpc
 
 from product_service.cache import ProductCache, lookup_products
+from product_service.garments import GARMENT_BY_NAME
+from product_service.query_understanding import ParsedQuery
 from product_service.product import Product
 from product_service.search import ProductSearch, SearchFilters
+from product_service.vocabulary import NOT_CARRIED
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 MAX_BATCH_IDS = 500
 MAX_QUERY_CHARS = 500
+MAX_PARSE_TEXTS = 32
 
 
 def product_to_proto(product: Product) -> product_pb2.Product:
@@ -32,6 +36,56 @@ def filters_from_proto(request: product_pb2.SearchProductsRequest) -> SearchFilt
         max_price=request.max_price,
         exclude_ids=tuple(request.exclude_ids),
         limit=request.limit,
+        exclude_sub_categories=tuple(request.exclude_sub_categories),
+        prefer_styles=tuple(request.prefer_styles),
+        prefer_materials=tuple(request.prefer_materials),
+        prefer_fits=tuple(request.prefer_fits),
+        prefer_patterns=tuple(request.prefer_patterns),
+    )
+
+
+def _garments(subs: tuple[str, ...]) -> list[product_pb2.GarmentKind]:
+    return [
+        product_pb2.GarmentKind(sub_category=s, main_category=GARMENT_BY_NAME[s].main)
+        for s in subs
+        if s in GARMENT_BY_NAME
+    ]
+
+
+def parsed_to_proto(parsed: ParsedQuery) -> product_pb2.ParsedQuery:
+    """One understood text in catalog values, with what it asks for that we do not carry."""
+    absent = []
+    for word in parsed.not_carried:
+        kind, nearest_sub, nearest_colour = NOT_CARRIED[word]
+        garment = GARMENT_BY_NAME.get(nearest_sub)
+        absent.append(
+            product_pb2.NotCarried(
+                word=word,
+                kind=kind,
+                nearest_sub_category=nearest_sub if garment else "",
+                nearest_main_category=garment.main if garment else "",
+                nearest_color=nearest_colour,
+            )
+        )
+    return product_pb2.ParsedQuery(
+        colors=parsed.colours,
+        garments=_garments(parsed.sub_categories),
+        main_categories=parsed.main_categories,
+        tpo_tags=parsed.tpos,
+        seasons=parsed.seasons,
+        genders=parsed.genders,
+        styles=parsed.styles,
+        patterns=parsed.patterns,
+        materials=parsed.materials,
+        fits=parsed.fits,
+        exclude_colors=parsed.exclude_colours,
+        exclude_garments=_garments(parsed.exclude_sub_categories),
+        min_price=parsed.min_price,
+        max_price=parsed.max_price,
+        terms=parsed.terms,
+        partner_genders=parsed.partner_genders,
+        not_carried=absent,
+        language=parsed.language,
     )
 
 
@@ -93,4 +147,19 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
         return product_pb2.BatchGetProductsResponse(
             products=[product_to_proto(found[i]) for i in ordered if i in found],
             missing_ids=[i for i in ordered if i not in found],
+        )
+
+    async def ParseQueries(
+        self, request: product_pb2.ParseQueriesRequest, context: grpc.aio.ServicerContext
+    ) -> product_pb2.ParseQueriesResponse:
+        if len(request.texts) > MAX_PARSE_TEXTS:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"at most {MAX_PARSE_TEXTS} texts per call"
+            )
+        if any(len(text) > MAX_QUERY_CHARS for text in request.texts):
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"a text is longer than {MAX_QUERY_CHARS} chars"
+            )
+        return product_pb2.ParseQueriesResponse(
+            queries=[parsed_to_proto(self._search.understand(text)) for text in request.texts]
         )
