@@ -260,9 +260,11 @@ class QueryUnderstanding:
             # English: a plural names the same garment ("loafers"); typos are matched on
             # Hangul letters only, where "what" is not one edit away from "white".
             singular = stripped[:-1] if stripped.endswith("s") and len(stripped) > 3 else ""
-            return (self._lexicon.exact(singular), "") if singular and self._lexicon.exact(
-                singular
-            ) else ([], stripped)
+            return (
+                (self._lexicon.exact(singular), "")
+                if singular and self._lexicon.exact(singular)
+                else ([], stripped)
+            )
         terms, rest = self._lexicon.segment(stripped)
         if terms:
             return terms, rest if len(rest) >= 2 else ""

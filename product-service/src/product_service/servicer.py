@@ -5,8 +5,8 @@ import grpc
 
 from product_service.cache import ProductCache, lookup_products
 from product_service.garments import GARMENT_BY_NAME
-from product_service.query_understanding import ParsedQuery
 from product_service.product import Product
+from product_service.query_understanding import ParsedQuery
 from product_service.search import ProductSearch, SearchFilters
 from product_service.vocabulary import NOT_CARRIED
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
