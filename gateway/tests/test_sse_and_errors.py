@@ -17,7 +17,11 @@ def test_complete_event_carries_agent_message_and_products():
             agent_id="color_expert",
             agent_name="컬러 전문가",
             message="네이비 니트에 베이지 슬랙스",
-            products=[common_pb2.ProductRef(product_id="12", product_url="http://x/12.png")],
+            products=[
+                common_pb2.ProductRef(
+                    product_id="12", product_url="http://x/12.png", reason="핏이 단정해요."
+                )
+            ],
         ),
     )
     name, payload = event_payload(event)
@@ -26,7 +30,9 @@ def test_complete_event_carries_agent_message_and_products():
     data = payload["data"]
     assert data["type"] == "complete" and data["timestamp"] == 1764000000000
     assert data["agent_id"] == "color_expert" and data["message"].startswith("네이비")
-    assert data["products"] == [{"product_url": "http://x/12.png", "product_id": "12"}]
+    assert data["products"] == [
+        {"product_url": "http://x/12.png", "product_id": "12", "reason": "핏이 단정해요."}
+    ]
 
 
 def test_connect_final_and_room_events():

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from thefirsttake.common.v1 import common_pb2
+
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
@@ -20,6 +22,16 @@ class BadCursor(ValueError):
 class ProductRef:
     product_id: str
     product_url: str
+    reason: str = ""  # one line on why the expert chose it (absent in older rows)
+
+    @classmethod
+    def from_proto(cls, ref: common_pb2.ProductRef) -> "ProductRef":
+        return cls(ref.product_id, ref.product_url, ref.reason)
+
+    def to_proto(self) -> common_pb2.ProductRef:
+        return common_pb2.ProductRef(
+            product_id=self.product_id, product_url=self.product_url, reason=self.reason
+        )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def _answer(event: chat_pb2.TurnEvent) -> Answer:
         agent_name=done.agent_name,
         agent_role=done.agent_role,
         message=done.message,
-        products=[ProductRef(p.product_id, p.product_url) for p in done.products],
+        products=[ProductRef.from_proto(p) for p in done.products],
         completed_at=datetime.fromtimestamp(event.timestamp_ms / 1000, UTC),
     )
 

@@ -15,7 +15,6 @@ from tftkit.identity import TokenVerifier, bearer_metadata, caller, caller_id, g
 from tftkit.object_store import ObjectStore
 from tftkit.rate_limit import RateLimited, abort_rate_limited, take_slot
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
-from thefirsttake.common.v1 import common_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
 _ROOM_NOT_FOUND = "room not found"
@@ -252,8 +251,5 @@ def _message(message: messages.StoredMessage) -> chat_pb2.Message:
         created_at=message.created_at.isoformat(),
         agent_type=message.agent_type or "",
         agent_name=message.agent_name or "",
-        products=[
-            common_pb2.ProductRef(product_id=p.product_id, product_url=p.product_url)
-            for p in message.products
-        ],
+        products=[p.to_proto() for p in message.products],
     )

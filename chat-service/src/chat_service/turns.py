@@ -18,7 +18,6 @@ from chat_service.expert_client import consult
 from chat_service.messages import Answer, ProductRef, store_answers, store_user_message
 from chat_service.turn_events import TurnEventLog
 from thefirsttake.chat.v1 import chat_pb2
-from thefirsttake.common.v1 import common_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -174,7 +173,7 @@ class TurnRunner:
                 agent_name=done.expert.agent_name,
                 agent_role=done.expert.agent_role,
                 message=done.message,
-                products=[ProductRef(p.product_id, p.product_url) for p in done.products],
+                products=[ProductRef.from_proto(p) for p in done.products],
             )
             answers.append(answer)
             await self._emit(turn_id, complete=_complete_event(answer))
@@ -225,10 +224,7 @@ def _complete_event(answer: Answer) -> chat_pb2.ExpertComplete:
         agent_name=answer.agent_name,
         agent_role=answer.agent_role,
         message=answer.message,
-        products=[
-            common_pb2.ProductRef(product_id=p.product_id, product_url=p.product_url)
-            for p in answer.products
-        ],
+        products=[p.to_proto() for p in answer.products],
     )
 
 

@@ -6,11 +6,13 @@ from dataclasses import asdict, fields
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from expert_service.brief import Brief
+from expert_service.brief import Brief, Intent, Piece
 
-# Facts that outlive a turn; items and item colours are only what this message asked for.
+# Facts that outlive a turn. The last answer's request (intent, items, owned pieces, its look)
+# is kept too, so a follow-up ("더 저렴하게") can change that answer.
 _PROFILE_FIELDS = (
     "occasion",
+    "tpo",
     "season",
     "liked_colours",
     "disliked_colours",
@@ -20,10 +22,20 @@ _PROFILE_FIELDS = (
     "skin_tone",
     "styles",
     "budget_max",
+    "budget_total",
     "gender",
     "formality_shift",
     "photo_colours",
+    "intent",
+    "items",
+    "item_mains",
+    "categories",
+    "item_colours",
+    "owned",
+    "last_look",
+    "last_cited",
 )
+_PIECES = ("owned", "last_look")
 
 
 def room_scope(owner_id: str, room_id: str) -> str:
@@ -90,11 +102,20 @@ class RoomMemory:
             return Brief()
         data = json.loads(raw)
         known = {f.name for f in fields(Brief)}
-        return Brief(**{k: v for k, v in data.items() if k in known and k in _PROFILE_FIELDS})
+        kept = {k: v for k, v in data.items() if k in known and k in _PROFILE_FIELDS}
+        for name in _PIECES:
+            kept[name] = [Piece(**piece) for piece in kept.get(name, [])]
+        kept["intent"] = Intent(kept.get("intent", Intent.FULL_LOOK))
+        return Brief(**kept)
 
-    async def save_profile(self, *, room_id: str, brief: Brief) -> None:
-        """Stores the merged facts for the next turn."""
+    async def save_profile(
+        self, *, room_id: str, brief: Brief, look: list[Piece], cited: list[str]
+    ) -> None:
+        """Stores the merged facts and the answer (its look, every product cited) for the next
+        turn."""
         data = {k: v for k, v in asdict(brief).items() if k in _PROFILE_FIELDS}
+        data["last_look"] = [asdict(piece) for piece in look]
+        data["last_cited"] = cited
         await self._redis.set(
             self._key("profile", room_id),
             json.dumps(data, ensure_ascii=False),

@@ -7,7 +7,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
-from expert_service.brief import Brief, read_brief
+from expert_service.brief import Brief, Piece
+from expert_service.compose import product_reason
 from expert_service.experts import FITTING_COORDINATOR, Expert, choose_experts
 from expert_service.image_analysis import ImageFacts
 from expert_service.images import ImageLoader
@@ -27,6 +28,7 @@ from expert_service.providers.base import (
 )
 from expert_service.selection import Pool, assign_picks, choose_outfit, gather_pool, shortlist
 from expert_service.styling import Rules, allowed, drop_improper_items, rules_for
+from expert_service.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class Completed:
     expert: Expert
     text: str
     products: list[Product]
+    reasons: dict[str, str]  # product id -> one line on why this expert chose it
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Turn:
 
     room_id: str
     brief: Brief
+    room_brief: Brief  # the room's own facts (the person's profile is read, never copied in)
     rules: Rules
     passages: list[Passage]
     pool: Pool
@@ -82,6 +86,7 @@ class Panel:
         self,
         *,
         kb: KnowledgeBase,
+        understanding: Understanding,
         retriever: Retriever,
         catalog: Catalog,
         memory: RoomMemory,
@@ -92,6 +97,7 @@ class Panel:
         llm_timeout_seconds: float,
     ) -> None:
         self._kb = kb
+        self._understanding = understanding
         self._retriever = retriever
         self._catalog = catalog
         self._memory = memory
@@ -157,7 +163,7 @@ class Panel:
                 tasks.append(coordinator)
                 while (event := await queue.get()) is not None:
                     yield event
-            await self._remember(room_id, user_input, answers)
+            await self._remember(turn, user_input, answers)
             remembered = True
         finally:
             for task in tasks:
@@ -165,46 +171,59 @@ class Panel:
             if not remembered:
                 # The caller left early: keep what completed, without awaiting in a closing
                 # generator.
-                task = asyncio.create_task(self._remember(room_id, user_input, answers))
+                task = asyncio.create_task(self._remember(turn, user_input, answers))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
 
-    async def _remember(self, room_id: str, user_input: str, answers: list[PeerAnswer]) -> None:
+    async def _remember(self, turn: Turn, user_input: str, answers: list[PeerAnswer]) -> None:
+        chosen = next((a for a in answers if a.expert == FITTING_COORDINATOR), None)
+        look = [
+            Piece(p.sub_category, p.main_category, p.colour, p.product_id, p.price)
+            for p in (chosen.products if chosen else [])
+        ]
+        cited = list(dict.fromkeys(p.product_id for a in answers for p in a.products))
         try:
             await self._memory.remember_turn(
-                room_id=room_id,
+                room_id=turn.room_id,
                 user_input=user_input,
                 answers=[(a.expert.agent_id, a.text) for a in answers],
             )
+            await self._memory.save_profile(
+                room_id=turn.room_id, brief=turn.room_brief, look=look, cited=cited
+            )
         except Exception:
-            log.exception("could not store the prompt history of room %s", room_id)
+            log.exception("could not store the memory of room %s", turn.room_id)
 
     async def _prepare(
         self, *, room_id: str, user_input: str, image_url: str, owner_id: str = ""
     ) -> Turn:
-        profile = await self._memory.profile(room_id=room_id)
-        brief = read_brief(text=user_input, kb=self._kb).merged_over(profile)
+        room = await self._memory.profile(room_id=room_id)
+        brief = (await self._understanding.read(text=user_input, room=room)).merged_over(room)
         photo, facts = await self._images.load(image_url=image_url) if image_url else (None, None)
         if facts is not None and facts.colours:
             brief = replace(brief, photo_colours=facts.colours[:3])
-        await self._memory.save_profile(room_id=room_id, brief=brief)
+        room_brief = brief
         if owner_id:
             # Read, not copied into the room: deleting the profile forgets it everywhere.
-            person = as_brief(await self._profiles.get(owner_id), kb=self._kb)
-            brief = brief.merged_over(person)
+            profile = await self._profiles.get(owner_id)
+            brief = brief.merged_over(await as_brief(profile, understanding=self._understanding))
         history = await self._memory.history(room_id=room_id)
         rules = rules_for(brief=brief, kb=self._kb)
         brief, note = drop_improper_items(brief=brief, rules=rules)
-        passages = self._retrieve(brief, rules)
+        passages = await self._retrieve(brief, rules)
         pool = await gather_pool(catalog=self._catalog, brief=brief, rules=rules)
         seed = hashlib.blake2b(f"{room_id}:{len(history)}:{user_input}".encode()).hexdigest()
         notes = [note] if note else []
-        return Turn(room_id, brief, rules, passages, pool, history, seed, facts, photo, notes)
+        return Turn(
+            room_id, brief, room_brief, rules, passages, pool, history, seed, facts, photo, notes
+        )
 
-    def _retrieve(self, brief: Brief, rules: Rules) -> list[Passage]:
+    async def _retrieve(self, brief: Brief, rules: Rules) -> list[Passage]:
         named = [d for d in (rules.occasion, rules.body, rules.tone, rules.trend) if d]
-        query = " ".join([brief.text, rules.season, *brief.styles, *(d.title for d in named)])
-        hits = [hit.passage for hit in self._retriever.search(query, limit=10)]
+        # The brief's catalog values too: the passages say 화이트 where a person wrote "white".
+        words = [*brief.styles, *brief.items, *brief.liked_colours, *brief.materials]
+        query = " ".join([brief.text, rules.season, *words, *(d.title for d in named)])
+        hits = [hit.passage for hit in await self._retriever.search(query, limit=10)]
         # The documents the brief names outright always come along, first.
         direct = [p for d in named for p in d.passages[:2]]
         return list(dict.fromkeys([*direct, *hits]))
@@ -241,7 +260,7 @@ class Panel:
         )
         # Fill a category the specialists left empty from the pool, so the outfit is whole.
         have = {p.main_category for p in outfit}
-        if not {"TOP", "BOTTOM"} <= have:
+        if not set(turn.pool.by_category) <= have:
             extra = choose_outfit(
                 candidates=[p for p in turn.pool.all() if p.main_category not in have],
                 brief=turn.brief,
@@ -271,18 +290,24 @@ class Panel:
         try:
             parts: list[str] = []
             chosen: list[str] = []
+            reasons: dict[str, str] = {}
             async with self._limit, asyncio.timeout(self._timeout):
                 async for event in self._provider.answer(context=context):
                     if isinstance(event, TextDelta) and event.text:
                         parts.append(event.text)
                         await queue.put(Delta(expert, event.text))
                     elif isinstance(event, ProductChoice):
-                        chosen = event.product_ids
+                        chosen, reasons = event.product_ids, event.reasons
             products = await self._validate(chosen, context)
             answer = PeerAnswer(expert, "".join(parts).strip(), products)
             answers.append(answer)
+            # One line each, whatever the provider gave: a model's own line, else ours.
+            lines = {
+                p.product_id: _one_line(reasons.get(p.product_id, "")) or product_reason(p, context)
+                for p in products
+            }
             LLM_SUCCESS.labels(*labels).inc()
-            await queue.put(Completed(expert, answer.text, products))
+            await queue.put(Completed(expert, answer.text, products, lines))
         except TimeoutError:
             LLM_FAILURE.labels(*labels).inc()
             await queue.put(Failed(expert, f"{expert.agent_name}: {TIMEOUT_MESSAGE}"))
@@ -315,3 +340,8 @@ class Panel:
             worn.add(product.main_category)
             kept.append(product)
         return kept[:6]
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,4 +1,5 @@
-"""Client of product-service: catalog search and id validation, each call with a deadline."""
+"""Client of product-service: catalog search, id validation and reading a person's words in
+the catalog's vocabulary (product-service owns it), each call with a deadline."""
 
 import logging
 from dataclasses import dataclass
@@ -8,6 +9,10 @@ import grpc
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 log = logging.getLogger(__name__)
+
+# product-service's limits on ParseQueries.
+_MAX_TEXTS = 32
+_MAX_TEXT = 500
 
 
 @dataclass(frozen=True)
@@ -67,16 +72,109 @@ class CatalogUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class SearchFilter:
-    """The filters of one catalog search (empty means unbounded)."""
+    """One catalog search in the catalog's own values (empty means unbounded). Filters are
+    hard; the prefer_ fields only rank."""
 
-    query: str = ""
     main_categories: tuple[str, ...] = ()
     sub_categories: tuple[str, ...] = ()
+    exclude_sub_categories: tuple[str, ...] = ()
     colors: tuple[str, ...] = ()
     exclude_colors: tuple[str, ...] = ()
+    tpo_tags: tuple[str, ...] = ()
+    seasons: tuple[str, ...] = ()
     genders: tuple[str, ...] = ()
     max_price: int = 0
+    exclude_ids: tuple[str, ...] = ()
+    prefer_styles: tuple[str, ...] = ()
+    prefer_materials: tuple[str, ...] = ()
     limit: int = 40
+
+
+@dataclass(frozen=True)
+class Garment:
+    """A garment kind in the catalog's words: its sub-category and main category."""
+
+    sub: str
+    main: str
+
+
+@dataclass(frozen=True)
+class NotCarried:
+    """Something a person asked for that the catalog lacks, and the nearest thing it has."""
+
+    word: str
+    kind: str  # brand, garment or colour
+    nearest_sub: str = ""
+    nearest_main: str = ""
+    nearest_colour: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one text says in catalog values, as product-service (the vocabulary's owner)
+    reads it. Negated values are in the exclude fields."""
+
+    colours: tuple[str, ...] = ()
+    garments: tuple[Garment, ...] = ()
+    main_categories: tuple[str, ...] = ()
+    tpos: tuple[str, ...] = ()
+    seasons: tuple[str, ...] = ()
+    genders: tuple[str, ...] = ()
+    partner_genders: tuple[str, ...] = ()
+    styles: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    fits: tuple[str, ...] = ()
+    exclude_colours: tuple[str, ...] = ()
+    exclude_garments: tuple[Garment, ...] = ()
+    min_price: int = 0
+    max_price: int = 0
+    not_carried: tuple[NotCarried, ...] = ()
+    language: str = "ko"
+
+    def names_fashion(self) -> bool:
+        """Whether the text says anything about clothes the vocabulary knows."""
+        return any(
+            (
+                self.colours, self.garments, self.main_categories, self.tpos, self.seasons,
+                self.styles, self.materials, self.fits, self.exclude_colours,
+                self.exclude_garments, self.max_price, self.min_price, self.not_carried,
+            )
+        )  # fmt: skip
+
+
+def _garments(messages) -> tuple[Garment, ...]:
+    return tuple(Garment(g.sub_category, g.main_category) for g in messages)
+
+
+def reading_from_proto(message: product_pb2.ParsedQuery) -> Reading:
+    """The domain view of one parsed text."""
+    return Reading(
+        colours=tuple(message.colors),
+        garments=_garments(message.garments),
+        main_categories=tuple(message.main_categories),
+        tpos=tuple(message.tpo_tags),
+        seasons=tuple(message.seasons),
+        genders=tuple(message.genders),
+        partner_genders=tuple(message.partner_genders),
+        styles=tuple(message.styles),
+        materials=tuple(message.materials),
+        fits=tuple(message.fits),
+        exclude_colours=tuple(message.exclude_colors),
+        exclude_garments=_garments(message.exclude_garments),
+        min_price=message.min_price,
+        max_price=message.max_price,
+        not_carried=tuple(
+            NotCarried(
+                word=n.word,
+                kind=n.kind,
+                nearest_sub=n.nearest_sub_category,
+                nearest_main=n.nearest_main_category,
+                nearest_colour=n.nearest_color,
+            )
+            for n in message.not_carried
+        ),
+        language=message.language or "ko",
+    )
 
 
 class Catalog:
@@ -89,13 +187,18 @@ class Catalog:
     async def search(self, *, search: SearchFilter) -> list[Product]:
         """Products matching the filters, best first."""
         request = product_pb2.SearchProductsRequest(
-            query=search.query,
-            main_categories=list(search.main_categories),
-            sub_categories=list(search.sub_categories),
-            colors=list(search.colors),
-            exclude_colors=list(search.exclude_colors),
-            genders=list(search.genders),
+            main_categories=search.main_categories,
+            sub_categories=search.sub_categories,
+            exclude_sub_categories=search.exclude_sub_categories,
+            colors=search.colors,
+            exclude_colors=search.exclude_colors,
+            tpo_tags=search.tpo_tags,
+            seasons=search.seasons,
+            genders=search.genders,
             max_price=search.max_price,
+            exclude_ids=search.exclude_ids,
+            prefer_styles=search.prefer_styles,
+            prefer_materials=search.prefer_materials,
             limit=search.limit,
         )
         try:
@@ -104,6 +207,21 @@ class Catalog:
             log.warning("product search failed: %s", error.code().name)
             raise CatalogUnavailableError(error.code().name) from error
         return [from_proto(scored.product) for scored in response.results]
+
+    async def read(self, *, texts: list[str]) -> list[Reading]:
+        """Each text in catalog values, read by product-service in one call."""
+        if not texts:
+            return []
+        try:
+            response = await self._stub.ParseQueries(
+                product_pb2.ParseQueriesRequest(texts=[t[:_MAX_TEXT] for t in texts[:_MAX_TEXTS]]),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as error:
+            log.warning("reading the request failed: %s", error.code().name)
+            raise CatalogUnavailableError(error.code().name) from error
+        readings = [reading_from_proto(q) for q in response.queries]
+        return readings + [Reading()] * (len(texts) - len(readings))
 
     async def existing(self, *, product_ids: list[str]) -> dict[str, Product]:
         """The catalog products among the ids (invented or deleted ids are left out)."""

@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field, replace
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from expert_service.brief import Brief, read_brief
-from expert_service.knowledge import KnowledgeBase
+from expert_service.brief import Brief
+from expert_service.understanding import Understanding
 
 GENDERS = ("", "MEN", "WOMEN")
 _MAX_TEXT = 60
@@ -65,20 +65,22 @@ def checked(profile: StyleProfile) -> StyleProfile:
     )
 
 
-def as_brief(profile: StyleProfile, *, kb: KnowledgeBase) -> Brief:
+async def as_brief(profile: StyleProfile, *, understanding: Understanding) -> Brief:
     """The profile read the way a message is read, so free words ("여름 쿨톤", "어깨가 넓은 편",
     "네이비") land on the same knowledge as when they are said in a chat."""
     parts = [profile.body_type, profile.skin_tone]
     parts += [f"{word} 좋아해요" for word in profile.likes]
     parts += [f"{word}은 빼고" for word in profile.dislikes]
-    brief = read_brief(text=". ".join(p for p in parts if p), kb=kb) if any(parts) else Brief()
-    return replace(
-        brief,
-        text="",
-        items=[],
-        categories=[],
-        item_colours={},
-        changes=[],
+    text = ". ".join(p for p in parts if p)
+    brief = await understanding.read(text=text) if text else Brief()
+    # Only standing facts: what one profile word names is no request for this turn.
+    return Brief(
+        liked_colours=brief.liked_colours,
+        disliked_colours=brief.disliked_colours,
+        excluded_items=brief.excluded_items,
+        body_type=brief.body_type,
+        skin_tone=brief.skin_tone,
+        styles=brief.styles,
         gender=profile.gender or brief.gender,
         height_cm=profile.height_cm or brief.height_cm,
         budget_max=profile.budget or brief.budget_max,

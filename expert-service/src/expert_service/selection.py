@@ -3,19 +3,18 @@ coordinator's single outfit."""
 
 import asyncio
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from expert_service.brief import Brief
 from expert_service.products import Catalog, Product, SearchFilter
+from expert_service.speech import CATEGORY_WORDS
 from expert_service.styling import (
     Rules,
     allowed,
     harmony,
     outfit_categories,
-    product_colour,
     score,
 )
-from expert_service.vocabulary import CATEGORY_KO, ITEMS, colour_words
 
 
 @dataclass
@@ -31,68 +30,61 @@ class Pool:
 
 
 def _describe_request(category: str, brief: Brief) -> str:
-    items = [i for i in brief.items if ITEMS[i][0] == category]
-    what = "/".join(items) if items else CATEGORY_KO[category]
+    items = [i for i in brief.items if brief.main_of(i) == category]
+    what = "/".join(items) if items else CATEGORY_WORDS[category]
     colour = next((brief.item_colours[i] for i in items if i in brief.item_colours), None)
     colour = colour or brief.item_colours.get(category)
-    parts = [f"{brief.budget_max:,}원 이하의" if brief.budget_max else "", colour or "", what]
+    budget = brief.budget_max or brief.budget_total
+    parts = [f"{budget:,}원 이하의" if budget else "", colour or "", what]
     return " ".join(part for part in parts if part)
+
+
+def _filter(brief: Brief, rules: Rules, category: str, **changes) -> SearchFilter:
+    """The catalog search for one category of the brief, in the catalog's own values."""
+    items = tuple(i for i in brief.items if brief.main_of(i) == category)
+    # A colour the person bound to this piece ("네이비 바지") is a filter, so the pool has
+    # enough of it for three experts.
+    bound = {brief.item_colours[i] for i in items if i in brief.item_colours}
+    bound |= {brief.item_colours[category]} if category in brief.item_colours else set()
+    excluded = set(brief.disliked_colours)
+    if category in brief.avoid_colours:
+        excluded.add(brief.avoid_colours[category])
+    # The catalog's occasion tags are hard filters; a tone shift must leave the occasion's
+    # dress code behind, or the pool never holds the casual (or dressier) pieces now wanted.
+    tpo = () if brief.formality_shift or not brief.tpo else (brief.tpo,)
+    styles = list(brief.styles)
+    if brief.formality_shift < 0:
+        styles += ["캐주얼", "스트릿"]
+    elif brief.formality_shift > 0:
+        styles += ["클래식", "오피스", "미니멀"]
+    base = SearchFilter(
+        main_categories=(category,),
+        sub_categories=items,
+        colors=tuple(bound) if len(bound) == 1 else (),
+        exclude_colors=tuple(sorted(excluded)),
+        exclude_sub_categories=tuple(p.sub for p in brief.owned if p.main == category),
+        tpo_tags=tpo,
+        genders=(brief.gender, "UNISEX") if brief.gender else (),
+        max_price=brief.budget_max or brief.budget_total or 0,
+        exclude_ids=tuple(brief.avoid_ids),
+        prefer_styles=tuple(dict.fromkeys(styles)),
+        prefer_materials=tuple(brief.materials),
+        limit=60,
+    )
+    return replace(base, **changes)
 
 
 async def _search_category(
     *, catalog: Catalog, brief: Brief, rules: Rules, category: str
 ) -> list[Product]:
-    items = [i for i in brief.items if ITEMS[i][0] == category]
-    occasion = rules.occasion.title if rules.occasion else ""
-    # The catalog ranks by occasion tags: a tone shift must change the words searched too,
-    # or the pool never holds the casual (or dressier) pieces the person now wants.
-    if brief.formality_shift < 0:
-        occasion = "캐주얼 데일리"
-    elif brief.formality_shift > 0:
-        occasion = f"{occasion} 클래식 오피스"
-    words = [occasion, rules.season, *brief.styles, *brief.materials, *items]
-    genders = (brief.gender, "UNISEX") if brief.gender else ()
-    excluded = tuple(w for c in brief.disliked_colours for w in colour_words(c))
-    # A colour the person bound to this piece ("네이비 바지") is a filter, so the pool has
-    # enough of it for three experts.
-    bound = {brief.item_colours[i] for i in items if i in brief.item_colours}
-    bound |= {brief.item_colours[category]} if category in brief.item_colours else set()
-    colours = tuple(bound) if len(bound) == 1 else ()
-    base = SearchFilter(
-        query=" ".join(w for w in words if w),
-        main_categories=(category,),
-        colors=colours,
-        exclude_colors=excluded,
-        genders=genders,
-        max_price=brief.budget_max or 0,
-        limit=60,
-    )
-    found = await catalog.search(search=base)
-    if items and sum(allowed(p, brief=brief, rules=rules) for p in found) < 3:
-        # The ranked query may bury the asked item: ask for it by name alone.
-        narrow = SearchFilter(
-            query=" ".join(items),
-            main_categories=(category,),
-            colors=colours,
-            exclude_colors=excluded,
-            genders=genders,
-            max_price=brief.budget_max or 0,
-            limit=60,
-        )
-        found = found + await catalog.search(search=narrow)
+    found = await catalog.search(search=_filter(brief, rules, category))
     if sum(allowed(p, brief=brief, rules=rules, strict_season=False) for p in found) < 3:
-        # Strict occasions (조문: dark colours only, no patterns) can leave the ranked page
-        # nearly empty: ask again with the occasion's colours as the filter and more rows.
+        # Few pieces carry the occasion's tag (or strict occasions such as 조문 leave little):
+        # ask again without it, with the occasion's own colours when it has a strict palette,
+        # and more rows; the stylist rules below still judge every piece.
         only = tuple(rules.occasion.words("only_colours")) if rules.occasion else ()
-        wide = SearchFilter(
-            query=" ".join(items or [rules.season]),
-            main_categories=(category,),
-            colors=colours or only,
-            exclude_colors=excluded,
-            genders=genders,
-            max_price=brief.budget_max or 0,
-            limit=100,
-        )
+        first = _filter(brief, rules, category)
+        wide = replace(first, tpo_tags=(), colors=first.colors or only, limit=100)
         found = found + await catalog.search(search=wide)
     return list({p.product_id: p for p in found}.values())
 
@@ -116,7 +108,9 @@ async def gather_pool(*, catalog: Catalog, brief: Brief, rules: Rules) -> Pool:
         ]
         if kept:
             pool.by_category[category] = kept
-        elif category in ("TOP", "BOTTOM") or any(ITEMS[i][0] == category for i in brief.items):
+        elif category in ("TOP", "BOTTOM", "DRESS") or any(
+            brief.main_of(i) == category for i in brief.items
+        ):
             pool.missing[category] = _describe_request(category, brief)
     return pool
 
@@ -141,10 +135,22 @@ def assign_picks(
                 reverse=True,
             )
             fresh = [p for p in ranked if p.product_id not in taken] or ranked
+            allowance = _allowance(pool, brief, picks[angle], category)
+            fresh = [p for p in fresh if p.price <= allowance]
             if fresh:
                 picks[angle].append(fresh[0])
                 taken.add(fresh[0].product_id)
     return picks
+
+
+def _allowance(pool: Pool, brief: Brief, chosen: list[Product], category: str) -> float:
+    """What one more piece may cost under a budget for the whole look: the total less what is
+    chosen and the cheapest of each category still to choose."""
+    if not brief.budget_total:
+        return float("inf")
+    later = pool.categories[pool.categories.index(category) + 1 :]
+    reserve = sum(min((p.price for p in pool.by_category.get(c, [])), default=0) for c in later)
+    return brief.budget_total - sum(p.price for p in chosen) - reserve
 
 
 def shortlist(
@@ -177,10 +183,14 @@ def choose_outfit(
     def consensus(product: Product) -> float:
         return sum(score(product, brief=brief, rules=rules, angle=a, seed=seed) for a in angles)
 
-    options = [sorted(by_category[c], key=consensus, reverse=True)[:4] for c in categories]
+    # Under a budget for the whole look, cheaper pieces must stay in reach.
+    width = 8 if brief.budget_total else 4
+    options = [sorted(by_category[c], key=consensus, reverse=True)[:width] for c in categories]
     best: tuple[float, tuple[Product, ...]] | None = None
     for combo in itertools.product(*options):
-        colours = [product_colour(p) or "" for p in combo]
+        if brief.budget_total and sum(p.price for p in combo) > brief.budget_total:
+            continue
+        colours = [p.colour for p in combo]
         genders = {p.gender for p in combo} - {"UNISEX", ""}
         value = sum(consensus(p) for p in combo) + 2 * harmony(colours) - 10 * (len(genders) > 1)
         if best is None or value > best[0]:

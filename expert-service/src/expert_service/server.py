@@ -14,6 +14,7 @@ from expert_service.profiles import ProfileStore
 from expert_service.providers.base import Provider
 from expert_service.servicer import ExpertServicer
 from expert_service.settings import ExpertSettings
+from expert_service.understanding import Understanding
 from tftkit.grpc_client import open_channel
 from tftkit.grpc_server import GrpcServer
 from tftkit.identity import auth_service_verifier
@@ -63,12 +64,14 @@ async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
         max_bytes=settings.image_max_bytes,
     )
     channel = open_channel(settings.product_service_addr)
+    catalog = Catalog(channel, timeout_seconds=settings.product_timeout_seconds)
     try:
         async with connect_redis(settings.redis_url) as redis:
             yield Panel(
                 kb=kb,
+                understanding=Understanding(catalog=catalog, kb=kb),
                 retriever=retriever,
-                catalog=Catalog(channel, timeout_seconds=settings.product_timeout_seconds),
+                catalog=catalog,
                 memory=RoomMemory(
                     redis,
                     prefix=settings.redis_key_prefix,

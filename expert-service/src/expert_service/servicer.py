@@ -29,7 +29,11 @@ def to_proto(event: PanelEvent) -> expert_pb2.ConsultEvent:
         )
     if isinstance(event, Completed):
         refs = [
-            common_pb2.ProductRef(product_id=p.product_id, product_url=p.image_url)
+            common_pb2.ProductRef(
+                product_id=p.product_id,
+                product_url=p.image_url,
+                reason=event.reasons.get(p.product_id, ""),
+            )
             for p in event.products
         ]
         return expert_pb2.ConsultEvent(

@@ -8,17 +8,15 @@ trends), so the offline engine and the prompts of the LLM providers share one so
 import hashlib
 from dataclasses import dataclass, replace
 
-from expert_service.brief import Brief, default_season
+from expert_service.brief import Brief, Intent
 from expert_service.knowledge import Document, KnowledgeBase
 from expert_service.products import Product
-from expert_service.vocabulary import (
-    ACCENTS,
-    NEUTRALS,
-    canonical_colour,
-    canonical_season,
-    item_of,
-    josa,
-)
+from expert_service.speech import josa
+from expert_service.understanding import default_season
+
+# Colour theory in the catalog's colour names: neutrals go with anything; two accents fight.
+NEUTRALS = ("블랙", "화이트", "아이보리", "그레이", "차콜", "네이비", "베이지", "브라운", "카키")
+ACCENTS = ("레드", "옐로우", "오렌지", "퍼플", "핑크", "그린", "민트", "블루", "버건디")
 
 # Pieces that are wrong in a season whatever the catalog's season tags say.
 _OUT_OF_SEASON: dict[str, tuple[str, ...]] = {
@@ -37,22 +35,20 @@ _OUT_OF_SEASON: dict[str, tuple[str, ...]] = {
     "봄": ("패딩", "무스탕", "기모"),
     "가을": ("민소매", "나시", "샌들"),
 }
-_CASUAL_ITEMS = {
-    "티셔츠",
-    "맨투맨",
-    "후드티",
-    "청바지",
-    "조거팬츠",
-    "스니커즈",
-    "카고팬츠",
-    "반바지",
-    "치노팬츠",
-    "가디건",
-    "자켓",
-    "바람막이",
-    "폴로셔츠",
-}
-_FORMAL_ITEMS = {"블레이저", "슬랙스", "셔츠", "구두", "로퍼", "코트", "블라우스"}
+# Where pieces sit on the casual-formal scale (catalog sub-categories).
+CASUAL_ITEMS = frozenset(
+    {
+        "티셔츠", "맨투맨", "후드", "청바지", "조거팬츠", "스니커즈", "카고팬츠", "반바지",
+        "치노팬츠", "가디건", "자켓", "바람막이", "폴로셔츠", "민소매", "레깅스", "러닝화",
+        "샌들", "볼캡", "백팩",
+    }
+)  # fmt: skip
+FORMAL_ITEMS = frozenset(
+    {
+        "블레이저", "슬랙스", "셔츠", "구두", "로퍼", "코트", "블라우스", "수트자켓", "수트팬츠",
+        "수트스커트", "넥타이", "힐", "트렌치코트",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -127,16 +123,6 @@ def _height_body(brief: Brief) -> str | None:
     return None
 
 
-def product_item(product: Product) -> str | None:
-    """The canonical item of a product (by sub-category, then by name)."""
-    return item_of(product.sub_category) or item_of(product.name)
-
-
-def product_colour(product: Product) -> str | None:
-    """The canonical colour of a product."""
-    return canonical_colour(product.colour) or canonical_colour(product.name)
-
-
 def in_season(
     product: Product, season: str, *, strict: bool, fabric: Document | None = None
 ) -> bool:
@@ -149,7 +135,7 @@ def in_season(
         return True
     if fabric and product.material in fabric.words("avoid_materials"):
         return False
-    seasons = {canonical_season(s) for s in product.seasons} - {None}
+    seasons = set(product.seasons)
     return not seasons or season in seasons
 
 
@@ -157,10 +143,16 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
     """Whether the product respects every hard constraint of the brief."""
     if brief.gender and product.gender in ("MEN", "WOMEN") and product.gender != brief.gender:
         return False
-    colour = product_colour(product)
+    if product.product_id in brief.avoid_ids:
+        return False
+    colour = product.colour
     if colour and colour in brief.disliked_colours:
         return False
-    item = product_item(product)
+    if brief.avoid_colours.get(product.main_category) == colour:
+        return False
+    item = product.sub_category
+    if any(item == piece.sub for piece in brief.owned):
+        return False  # they have one: the look is built around it, not over it
     # What the person asks for by name overrides the occasion's list of pieces to avoid.
     avoided = item in brief.excluded_items or item in rules.avoid_items
     if item and avoided and item not in brief.items:
@@ -178,7 +170,9 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
             return False
     if brief.budget_max and product.price > brief.budget_max:
         return False
-    asked = [i for i in brief.items if _main_of(i) == product.main_category]
+    if brief.budget_total and product.price > brief.budget_total:
+        return False
+    asked = [i for i in brief.items if brief.main_of(i) == product.main_category]
     if asked and item not in asked:
         return False
     if item in brief.item_colours and colour != brief.item_colours[item]:
@@ -191,12 +185,6 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
     return in_season(product, rules.season, strict=strict_season, fabric=rules.fabric)
 
 
-def _main_of(item: str) -> str:
-    from expert_service.vocabulary import ITEMS
-
-    return ITEMS[item][0]
-
-
 def _has(product: Product, words: list[str]) -> int:
     text = f"{product.text} {' '.join(product.style_tags)} {' '.join(product.tpo_tags)}"
     return sum(1 for word in words if word and word in text)
@@ -204,16 +192,15 @@ def _has(product: Product, words: list[str]) -> int:
 
 def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str = "") -> float:
     """How well a product serves the brief from one expert's angle (higher is better)."""
-    item = product_item(product) or ""
-    colour = product_colour(product) or ""
+    item = product.sub_category
+    colour = product.colour
     total = 0.0
     if rules.occasion:
         occasion_tags = rules.occasion.words("tpo_tags")
         total += 3 if set(product.tpo_tags) & set(occasion_tags) else 0
         total += 2 if item in rules.occasion.words("wear") else 0
         total += 0.5 * _has(product, rules.occasion.words("styles"))
-    seasons = {canonical_season(s) for s in product.seasons}
-    total += 1.5 if rules.season in seasons else 0
+    total += 1.5 if rules.season in product.seasons else 0
     if rules.fabric:
         total += 1 if product.material in rules.fabric.words("good_materials") else 0
     total += 2 * _has(product, brief.styles)
@@ -227,10 +214,10 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
     # A follow-up like "좀 더 캐주얼하게" must visibly move the picks, so it outweighs the
     # occasion's own preferences.
     if shift < 0:
-        total += 5.0 if item in _CASUAL_ITEMS else -2.0 if item in _FORMAL_ITEMS else 0
+        total += 5.0 if item in CASUAL_ITEMS else -2.0 if item in FORMAL_ITEMS else 0
         total += 1.5 * _has(product, ["캐주얼", "스트릿", "데일리"])
     elif shift > 0:
-        total += 5.0 if item in _FORMAL_ITEMS else -2.0 if item in _CASUAL_ITEMS else 0
+        total += 5.0 if item in FORMAL_ITEMS else -2.0 if item in CASUAL_ITEMS else 0
         total += 1.5 * _has(product, ["클래식", "오피스", "포멀"])
     if angle == "style_analyst" and rules.body:
         total += 2 * _has(product, rules.body.words("good_fits"))
@@ -248,9 +235,11 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
         total += 3 if colour in palette else 0
         total -= 3 if colour in avoid else 0
         total += 1.5 if colour in occasion_colours else 0
-        if brief.photo_colours:
-            # The photo's garment is already in the outfit: go with it, not against it.
-            main = brief.photo_colours[0]
+        owned_colours = [piece.colour for piece in brief.owned if piece.colour]
+        if brief.photo_colours or owned_colours:
+            # The photo's garment (or the piece they own) is already in the outfit: go with
+            # it, not against it.
+            main = (owned_colours or brief.photo_colours)[0]
             total += 1.5 if colour in NEUTRALS and colour != main else 0
             total -= 1.5 if colour == main and main not in NEUTRALS else 0
             total += 0.5 * harmony([main, colour])
@@ -274,18 +263,28 @@ def harmony(colours: list[str]) -> float:
 
 
 def outfit_categories(*, brief: Brief, rules: Rules) -> list[str]:
-    """The main categories one outfit needs for this brief, in wearing order."""
-    needed = ["TOP", "BOTTOM"]
+    """The main categories this answer shows, in wearing order: the pieces asked for alone, or
+    one outfit (a dress or a top and a bottom, and what the season or the request adds) less
+    what the person already owns."""
+    asked = _unique([*(brief.main_of(i) for i in brief.items), *brief.categories])
+    asked = [main for main in asked if main]
+    if brief.intent in (Intent.ONE_ITEM, Intent.COMPARE):
+        return asked
+    if not brief.intent.shows_products:
+        return []
+    owned = {piece.main for piece in brief.owned}
+    if brief.intent == Intent.COMPLETE_LOOK and brief.categories:
+        return [main for main in brief.categories if main not in owned]
+    base = ["DRESS"] if "DRESS" in asked or "DRESS" in owned else ["TOP", "BOTTOM"]
     wants_outer = rules.season == "겨울" or (rules.season == "가을" and rules.formality >= 2)
     if rules.formality >= 3 and rules.season != "여름":
         wants_outer = True
-    if (
-        wants_outer
-        or "OUTER" in brief.categories
-        or any(_main_of(i) == "OUTER" for i in brief.items)
-    ):
+    needed = list(base)
+    if wants_outer or "OUTER" in asked:
         needed.append("OUTER")
-    for extra in ("SHOES", "ACCESSORY"):
-        if extra in brief.categories or any(_main_of(i) == extra for i in brief.items):
-            needed.append(extra)
-    return needed
+    needed += [extra for extra in ("SHOES", "ACCESSORY") if extra in asked]
+    return [main for main in needed if main not in owned]
+
+
+def _unique(values) -> list:
+    return list(dict.fromkeys(values))

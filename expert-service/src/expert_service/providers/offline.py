@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (whole Korean sentences are kept on one line)
 """The offline stylist engine: knowledge base + catalog picks + Korean composition, streamed.
 
 Each expert speaks from its own angle (fit, trend, colour, the whole outfit) and ties its
@@ -9,17 +10,20 @@ import random
 import re
 from collections.abc import AsyncIterator
 
+from expert_service.brief import Intent
 from expert_service.compose import (
+    absent_line,
     colour_pair_reason,
     first_sentence,
-    look_line,
     missing_line,
+    opening,
     passages_of,
     product_lines,
+    product_reason,
 )
 from expert_service.knowledge.store import short_title
 from expert_service.providers.base import ExpertContext, ProductChoice, ProviderEvent, TextDelta
-from expert_service.vocabulary import CATEGORY_KO, josa
+from expert_service.speech import CATEGORY_WORDS, josa
 
 
 def _ack(c: ExpertContext, rng: random.Random) -> str:
@@ -60,9 +64,14 @@ def _fit_effect(main: str, fit: str) -> str:
 
 
 def _budget(c: ExpertContext) -> str:
-    if not c.brief.budget_max or not c.picks:
+    if not c.picks:
         return ""
-    return f"모두 한 벌당 {c.brief.budget_max:,}원 안쪽으로 골랐어요."
+    if c.brief.budget_total:
+        total = sum(p.price for p in c.picks)
+        return f"모두 합쳐 {total:,}원으로, 전체 예산 {c.brief.budget_total:,}원 안에 맞췄어요."
+    if c.brief.budget_max:
+        return f"모두 한 벌당 {c.brief.budget_max:,}원 안쪽으로 골랐어요."
+    return ""
 
 
 def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
@@ -83,7 +92,7 @@ def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
         out.append(str(body.meta["advice"]))
     for piece in c.picks:
         if piece.fit and piece.main_category in ("TOP", "BOTTOM"):
-            role = CATEGORY_KO[piece.main_category]
+            role = CATEGORY_WORDS[piece.main_category]
             effect = _fit_effect(piece.main_category, piece.fit)
             out.append(f"{role}는 {piece.fit}{josa(piece.fit, '이라/라')} {effect}.")
     hits = passages_of(c, {"body_type", "fit"}) or passages_of(c, {"occasion"})
@@ -207,7 +216,7 @@ def _coordinator_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
             None,
         )
         if owner:
-            by_owner.setdefault(owner, []).append(CATEGORY_KO[piece.main_category])
+            by_owner.setdefault(owner, []).append(CATEGORY_WORDS[piece.main_category])
     if len(by_owner) == 1:
         ((owner, pieces),) = by_owner.items()
         out.append(f"{'·'.join(pieces)} 모두 {owner}의 제안이 가장 균형이 좋아 그대로 가져왔어요.")
@@ -237,12 +246,63 @@ _REASONS = {
 }
 
 
+_GREETINGS = {
+    "style_analyst": "안녕하세요, 스타일 분석가예요. 키와 체형을 알려 주시면 핏부터 잡아 드릴게요.",
+    "trend_expert": "반가워요! 요즘 어떤 스타일이 뜨는지 궁금하면 언제든 물어보세요.",
+    "color_expert": "안녕하세요, 컬러 전문가예요. 피부톤에 맞는 색 조합을 찾아 드릴게요.",
+    "fitting_coordinator": "어떤 자리에 입을 옷이 필요하신지 말씀해 주시면 딱 한 벌로 정리해 드릴게요.",
+}
+_OFF_TOPIC = {
+    "style_analyst": "그 질문은 제가 답하기 어려워요. 저는 체형과 핏을 봐 드리는 스타일 분석가예요.",
+    "trend_expert": "패션 밖의 이야기는 제 전문이 아니에요. 옷이나 스타일 이야기라면 뭐든 좋아요.",
+    "color_expert": "죄송하지만 그건 도와드리기 어려워요. 옷 색 고민이라면 바로 답해 드릴게요.",
+    "fitting_coordinator": (
+        "저희는 옷과 코디를 추천하는 서비스예요. 입을 자리나 원하는 스타일을 말씀해 주세요."
+    ),
+}
+_ADVICE_KINDS = {
+    "style_analyst": {"body_type", "fit"},
+    "trend_expert": {"trend", "occasion"},
+    "color_expert": {"colour_rule", "personal_colour"},
+    "fitting_coordinator": {"occasion", "fit", "colour_rule"},
+}
+_ADVICE_OPENINGS = {
+    "style_analyst": "핏 기준으로 말씀드리면,",
+    "trend_expert": "요즘 흐름으로 보면,",
+    "color_expert": "색으로 보면,",
+    "fitting_coordinator": "정리하면,",
+}
+
+
+def _advice(c: ExpertContext) -> str:
+    """Knowledge from this expert's angle, without products."""
+    agent = c.expert.agent_id
+    docs = [d for d in (c.rules.body, c.rules.tone, c.rules.occasion) if d]
+    said = [first_sentence(p) for d in docs for p in d.passages[:1]]
+    said += [first_sentence(p) for p in passages_of(c, _ADVICE_KINDS[agent])[:2]]
+    sentences = list(dict.fromkeys(s for s in said if s))[:3]
+    if not sentences:
+        return ""
+    text = f"{_ADVICE_OPENINGS[agent]} {' '.join(sentences)}"
+    if agent == "fitting_coordinator":
+        text += " 원하시면 이 기준으로 실제 상품을 골라 드릴게요."
+    return text
+
+
 def compose_answer(context: ExpertContext) -> str:
     """The whole Korean answer of one expert."""
     rng = random.Random(f"{context.seed}:{context.expert.agent_id}")
-    lines: list[str] = [look_line(context.picks, rng), *context.notes, missing_line(context)]
+    agent, intent = context.expert.agent_id, context.brief.intent
+    if intent == Intent.GREETING:
+        return _GREETINGS[agent]
+    if intent == Intent.OFF_TOPIC:
+        return _OFF_TOPIC[agent]
+    absent = absent_line(context)
+    if not intent.shows_products:
+        return "\n\n".join(line for line in (absent, _advice(context)) if line)
+    lines: list[str] = [opening(context, rng), absent, *context.notes, missing_line(context)]
     if context.picks:
-        reasons = _REASONS[context.expert.agent_id](context, rng)
+        reasons = _REASONS[agent](context, rng)
         lines.append(" ".join(dict.fromkeys(r for r in reasons if r)))
         lines.append(product_lines(context.picks))
     return "\n\n".join(line for line in lines if line)
@@ -267,4 +327,7 @@ class OfflineProvider:
             yield TextDelta(piece)
             # Yield to the loop even at 0 s so the specialists' deltas interleave.
             await asyncio.sleep(self._delay)
-        yield ProductChoice([p.product_id for p in context.picks])
+        yield ProductChoice(
+            [p.product_id for p in context.picks],
+            reasons={p.product_id: product_reason(p, context) for p in context.picks},
+        )

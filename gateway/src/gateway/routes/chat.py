@@ -29,6 +29,7 @@ from gateway.schemas import (
     error_responses,
     image_response,
     link,
+    product_refs,
     sse_response,
 )
 from gateway.sse import first_event, sse_events
@@ -165,9 +166,7 @@ async def room_messages(
             "agent_type": m.agent_type or None,
             "agent_name": m.agent_name or None,
             "product_image_url": [p.product_url for p in m.products],
-            "products": [
-                {"product_url": p.product_url, "product_id": p.product_id} for p in m.products
-            ],
+            "products": product_refs(m.products),
         }
         for m in page.messages
     ]
@@ -320,9 +319,7 @@ async def receive(room_id: RoomIdQuery, user: KnownUser, clients: ClientsDep):
             "agent_id": reply.agent_id,
             "agent_name": reply.agent_name,
             "agent_role": reply.agent_role,
-            "products": [
-                {"product_url": p.product_url, "product_id": p.product_id} for p in reply.products
-            ],
+            "products": product_refs(reply.products),
         }
     )
 
