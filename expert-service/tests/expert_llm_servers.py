@@ -81,7 +81,11 @@ def sse(event: str, data: dict) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-def anthropic_stream(text_parts: list[str], product_ids: list[str] | None) -> list[bytes | float]:
+def anthropic_stream(
+    text_parts: list[str],
+    product_ids: list[str] | None,
+    reasons: dict[str, str] | None = None,
+) -> list[bytes | float]:
     """A Messages API stream: text deltas, then a recommend_products tool call."""
     pieces: list[bytes | float] = [
         sse(
@@ -122,7 +126,7 @@ def anthropic_stream(text_parts: list[str], product_ids: list[str] | None) -> li
         )
     pieces.append(sse("content_block_stop", {"type": "content_block_stop", "index": 0}))
     if product_ids is not None:
-        arguments = json.dumps({"product_ids": product_ids})
+        arguments = json.dumps({"product_ids": product_ids, "reasons": reasons or {}})
         pieces += [
             sse(
                 "content_block_start",
@@ -187,12 +191,16 @@ def openai_chunk(delta: dict, finish: str | None = None) -> bytes:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-def openai_stream(text_parts: list[str], product_ids: list[str] | None) -> list[bytes | float]:
+def openai_stream(
+    text_parts: list[str],
+    product_ids: list[str] | None,
+    reasons: dict[str, str] | None = None,
+) -> list[bytes | float]:
     """Chat Completions chunks: content deltas, then a function tool call, then [DONE]."""
     pieces: list[bytes | float] = [openai_chunk({"role": "assistant", "content": ""})]
     pieces += [openai_chunk({"content": part}) for part in text_parts]
     if product_ids is not None:
-        arguments = json.dumps({"product_ids": product_ids})
+        arguments = json.dumps({"product_ids": product_ids, "reasons": reasons or {}})
         pieces.append(
             openai_chunk(
                 {

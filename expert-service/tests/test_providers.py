@@ -215,8 +215,10 @@ async def test_openai_compatible_streams_with_tool_calls_and_image(
 ):
     url, jpeg = photo
 
+    reasons = {SLACKS: "허리선이 높아 다리가 길어 보여요.\n두 번째 줄은 버려요"}
+
     def script(body):
-        return Reply(pieces=openai_stream(TEXT, [SLACKS, SHIRT, "made-up"]))
+        return Reply(pieces=openai_stream(TEXT, [SLACKS, SHIRT, "made-up"], reasons))
 
     async with running(script, openai_settings(catalog, settings_for)) as (panel, server):
         events = await run(panel, room_id, image_url=url)
@@ -225,6 +227,10 @@ async def test_openai_compatible_streams_with_tool_calls_and_image(
     for answer in done.values():
         assert answer.text == "".join(TEXT).strip()
         assert [p.product_id for p in answer.products] == [SLACKS, SHIRT]
+        # The model's own line, kept on one line; the engine writes one where it gave none.
+        assert answer.reasons[SLACKS].startswith("허리선이 높아 다리가 길어 보여요.")
+        assert "\n" not in answer.reasons[SLACKS]
+        assert answer.reasons[SHIRT] and "\n" not in answer.reasons[SHIRT]
     for request in server.requests:
         assert request.path == "/v1/chat/completions"
         assert request.headers["authorization"] == "Bearer local-key"
@@ -270,3 +276,18 @@ async def test_openai_compatible_timeout(catalog, settings_for, room_id):
         events = await run(panel, room_id)
     assert set(by_kind(events, Failed)) == {"trend_expert"}
     assert len(by_kind(events, Completed)) == 3
+
+
+async def test_every_provider_is_given_the_same_understanding(catalog, settings_for, room_id):
+    def script(body):
+        return Reply(pieces=openai_stream(["네이비 니트가 좋아요."], []))
+
+    async with running(script, openai_settings(catalog, settings_for)) as (panel, server):
+        await run(
+            panel, room_id, text="10만원 이하 네이비 니트 하나만 골라줘, 베이지 치노가 있는데"
+        )
+    system, user = (m["content"] for m in server.requests[0].body["messages"][:2])
+    user = "".join(part["text"] for part in user if part["type"] == "text")
+    assert "가지고 있는 옷에 맞춰" in system  # the intent the understanding step chose
+    assert "이미 가지고 있는 옷: 베이지 치노팬츠" in user
+    assert "요청한 아이템: 니트" in user and "예산(한 벌당): 100,000원" in user

@@ -9,7 +9,11 @@ import anthropic
 
 from expert_service.providers import errors
 from expert_service.providers.base import ExpertContext, ProductChoice, ProviderEvent, TextDelta
-from expert_service.providers.blocks import ProductBlockFilter, parse_tool_ids
+from expert_service.providers.blocks import (
+    ProductBlockFilter,
+    parse_tool_ids,
+    parse_tool_reasons,
+)
 from expert_service.providers.prompt import (
     TOOL_DESCRIPTION,
     TOOL_NAME,
@@ -103,7 +107,8 @@ class AnthropicProvider:
         if rest:
             yield TextDelta(rest)
         ids = [i for raw in tool_json.values() for i in parse_tool_ids(raw)] or shown.ids()
-        yield ProductChoice(ids)
+        reasons = {k: v for raw in tool_json.values() for k, v in parse_tool_reasons(raw).items()}
+        yield ProductChoice(ids, reasons=reasons)
 
 
 def _status_error(error: anthropic.APIStatusError) -> Exception:

@@ -62,3 +62,15 @@ def parse_tool_ids(arguments: str) -> list[str]:
         return []
     ids = value.get("product_ids") if isinstance(value, dict) else None
     return [str(i) for i in ids] if isinstance(ids, list) else []
+
+
+def parse_tool_reasons(arguments: str) -> dict[str, str]:
+    """product id -> reason from a tool call's JSON arguments (empty when absent or malformed)."""
+    try:
+        value = json.loads(arguments or "{}")
+    except json.JSONDecodeError:
+        return {}
+    reasons = value.get("reasons") if isinstance(value, dict) else None
+    if not isinstance(reasons, dict):
+        return {}
+    return {str(k): v for k, v in reasons.items() if isinstance(v, str)}

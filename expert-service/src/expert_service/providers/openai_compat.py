@@ -8,7 +8,11 @@ import openai
 
 from expert_service.providers import errors
 from expert_service.providers.base import ExpertContext, ProductChoice, ProviderEvent, TextDelta
-from expert_service.providers.blocks import ProductBlockFilter, parse_tool_ids
+from expert_service.providers.blocks import (
+    ProductBlockFilter,
+    parse_tool_ids,
+    parse_tool_reasons,
+)
 from expert_service.providers.prompt import (
     TOOL_DESCRIPTION,
     TOOL_NAME,
@@ -115,4 +119,5 @@ class OpenAICompatProvider:
         if rest:
             yield TextDelta(rest)
         ids = [i for raw in arguments.values() for i in parse_tool_ids(raw)] or shown.ids()
-        yield ProductChoice(ids)
+        reasons = {k: v for raw in arguments.values() for k, v in parse_tool_reasons(raw).items()}
+        yield ProductChoice(ids, reasons=reasons)

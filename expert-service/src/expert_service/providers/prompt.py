@@ -1,13 +1,18 @@
+# ruff: noqa: E501  (prompt sentences are kept whole on one line)
 """The prompt every LLM provider sends: the expert's persona and rules, the knowledge passages,
 the candidate products and what the person said before."""
 
 import json
 
+from expert_service.brief import Intent
 from expert_service.compose import phrase
 from expert_service.providers.base import ExpertContext
 
 TOOL_NAME = "recommend_products"
-TOOL_DESCRIPTION = "답변에서 추천한 상품의 product_id 목록을 제출합니다 (후보 목록에 있는 id만)."
+TOOL_DESCRIPTION = (
+    "답변에서 추천한 상품의 product_id 목록과 상품마다 고른 이유 한 줄을 제출합니다 "
+    "(후보 목록에 있는 id만)."
+)
 TOOL_SCHEMA = {
     "type": "object",
     "properties": {
@@ -15,9 +20,27 @@ TOOL_SCHEMA = {
             "type": "array",
             "items": {"type": "string"},
             "description": "추천한 상품 id (후보 목록의 id 그대로)",
-        }
+        },
+        "reasons": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "상품 id -> 그 상품을 고른 이유 한 줄 (60자 안팎)",
+        },
     },
     "required": ["product_ids"],
+}
+_INTENTS = {
+    Intent.FULL_LOOK: "상황에 맞는 코디 한 벌",
+    Intent.ONE_ITEM: "한 가지 아이템만 (요청한 종류의 상품만 추천하고 코디 전체를 만들지 마세요)",
+    Intent.COMPLETE_LOOK: "가지고 있는 옷에 맞춰 나머지 코디 (가진 옷과 같은 종류는 추천하지 마세요)",
+    Intent.COMPARE: "두 아이템 비교 (각각의 장단점을 말하고 하나를 권하세요)",
+    Intent.ADVICE: "조언만 (상품을 추천하지 말고 도구도 쓰지 마세요)",
+    Intent.OFF_TOPIC: "패션과 무관한 질문 (한두 문장으로 정중히 패션 상담 서비스임을 알리고 상품은 추천하지 마세요)",
+    Intent.GREETING: "인사 (한두 문장으로 반갑게 답하고 어떤 도움을 줄 수 있는지 말하세요. 상품 추천 없음)",
+}
+_LANGUAGES = {
+    "en": "영어로 물었으니 영어로 답하세요.",
+    "mixed": "한국어로 답하되 사용자가 쓴 영어 단어는 그대로 써도 됩니다.",
 }
 
 _ANGLES = {
@@ -50,7 +73,12 @@ def system_prompt(context: ExpertContext) -> str:
         "색 조건에 맞는 후보가 없으면 억지로 추천하지 말고 없다고 솔직하게 말하세요.\n"
         f"5. 답변을 마친 뒤 {TOOL_NAME} 도구로 추천한 상품 id를 제출하세요. 도구를 쓸 수 없으면 "
         '답변 맨 끝에 <products>["id1", "id2"]</products> 형식으로 적으세요.\n'
-        "6. 답변은 400자 안팎으로, 마크다운 없이 자연스러운 존댓말로 씁니다."
+        "6. 답변은 400자 안팎으로, 마크다운 없이 자연스러운 존댓말로 씁니다. "
+        "다른 전문가와 같은 문장 틀로 시작하지 말고 당신의 관점에서 당신의 말로 여세요.\n"
+        "7. 카탈로그에 없다고 표시된 브랜드, 품목, 색은 없다고 분명히 말하고, 가까운 대안이 "
+        "후보에 있으면 그것을 권하세요.\n"
+        f"8. 이번 요청의 종류: {_INTENTS[context.brief.intent]}. "
+        f"{_LANGUAGES.get(context.brief.language, '')}"
     )
 
 
@@ -89,6 +117,10 @@ def user_prompt(context: ExpertContext) -> str:
         "빼달라는 아이템": ", ".join(brief.excluded_items),
         "스타일": ", ".join(brief.styles),
         "예산(한 벌당)": f"{brief.budget_max:,}원" if brief.budget_max else "",
+        "예산(코디 전체 합계)": f"{brief.budget_total:,}원" if brief.budget_total else "",
+        "요청한 아이템": ", ".join(brief.items),
+        "이미 가지고 있는 옷": ", ".join(f"{o.colour} {o.sub}".strip() for o in brief.owned),
+        "카탈로그에 없는 것": ", ".join(n.word for n in brief.not_carried),
         "이번 요청의 변화": ", ".join(brief.changes),
     }
     parts = ["[사용자 정보]"] + [f"- {k}: {v}" for k, v in facts.items() if v]
