@@ -24,6 +24,7 @@ from product_service.query_understanding import ParsedQuery, parse_price
         ("여친 선물 가방", "partner_genders", ("WOMEN",)),
         ("what should I wear on a first date?", "tpos", ("소개팅",)),
         ("black loafer under 100,000 won", "max_price", 100_000),
+        ("니트 50,000원 이하", "max_price", 50_000),
         ("no black please", "exclude_colours", ("블랙",)),
         ("오프화이트 니트", "colours", ("아이보리",)),
         ("코랄 블라우스", "colours", ("핑크",)),

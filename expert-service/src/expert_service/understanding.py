@@ -71,10 +71,12 @@ _OTHER_PIECES = ("다른 거", "다른 걸", "다른거", "다른걸", "다른 �
 _TONE_WORDS = re.compile(r"(봄|여름|가을|겨울)\s*(웜|쿨|라이트|브라이트|뮤트|딥)")
 _HEIGHT = re.compile(r"(?:키\s*(?:가|는)?\s*)?(1[3-9]\d|2[0-2]\d)\s*(?:cm|센치|센티|㎝)?", re.I)
 # Negation and ownership bind to their own clause; colour binds to its own phrase.
+# A comma or point inside a number ("50,000원", "1.5만") ends nothing; 파랑 and 노랑 are colours,
+# not the particle 랑.
 _CLAUSE_END = re.compile(
-    r"(?<=[,.!?\n])|(?<=고\s)|(?<=는데\s)|(?<=지만\s)|(?<=로\s)|(?<=but\s)|(?<=and\s)"
+    r"(?<=[!?\n])|(?<=[,.])(?!\d)|(?<=고\s)|(?<=는데\s)|(?<=지만\s)|(?<=로\s)|(?<=but\s)|(?<=and\s)"
 )
-_PHRASE_END = re.compile(r"(?<=에\s)|(?<=랑\s)|(?<=하고\s)|(?<=이랑\s)|(?<=with\s)|(?<=\s&\s)")
+_PHRASE_END = re.compile(r"(?<=에\s)|(?<=랑\s)(?<![파노]랑\s)|(?<=하고\s)|(?<=with\s)|(?<=\s&\s)")
 _MAX_TEXTS = 32
 _CHEAPER_SHARE = 0.8  # "더 저렴하게": at most this share of the last answer's price
 _SEASON_OF_MONTH = {12: "겨울", 1: "겨울", 2: "겨울", 3: "봄", 4: "봄", 5: "봄", 6: "여름", 7: "여름",

@@ -61,7 +61,7 @@ _PRICE = re.compile(
 )
 # English puts the bound before the amount: "under 50,000 won", "over 100k".
 _PRICE_BEFORE = re.compile(r"\b(under|below|less than|max|within|up to|over|above|from)\s+(?=\d)")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # English negation comes before the word it negates: "no black", "without a coat".
 _NEGATIONS_BEFORE = frozenset({"no", "not", "without", "except", "avoid", "hate", "nothing"})
 # Lexicon phrases of several words ("first date", "louis vuitton") are looked up joined.
