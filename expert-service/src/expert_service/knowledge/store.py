@@ -57,8 +57,9 @@ class KnowledgeBase:
     def match_keywords(self, kind: str, text: str) -> list[Document]:
         """Documents of a kind whose keywords appear in the text, best (longest) match first."""
         scored = []
+        lowered = text.lower()  # English keywords match whatever the person's capitals
         for doc in self.of_kind(kind):
-            hits = [word for word in doc.words("keywords") if word and word in text]
+            hits = [word for word in doc.words("keywords") if word and word.lower() in lowered]
             if hits:
                 scored.append((max(len(word) for word in hits), len(hits), doc))
         scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
