@@ -172,6 +172,8 @@ def look_phrase(products: list[Product]) -> str:
     """The pieces of a look as one noun phrase: '화이트 셔츠에 네이비 슬랙스'."""
     wearing = [p for p in products if p.main_category in ("TOP", "DRESS", "BOTTOM", "OUTER")]
     names = [phrase(p) for p in (wearing or products)[:3]]
+    if len(names) == 3:
+        return f"{names[0]}에 {names[1]}, 그리고 {names[2]}"
     return "에 ".join(names)
 
 
@@ -197,11 +199,11 @@ _ITEM_OPENINGS = {
     "style_analyst": ("핏으로 고르자면 {piece}{i_ga} 가장 무난해요.",
                       "실루엣을 보면 {piece}{i_ga} 제일 잘 떨어져요."),
     "trend_expert": ("지금 분위기로는 {piece}{i_ga} 눈에 띄어요.",
-                     "요즘 많이 찾는 건 {piece}예요."),
+                     "요즘 많이 찾는 건 {piece}{ieyo}."),
     "color_expert": ("색까지 생각하면 {piece}{eul_reul} 권해요.",
                      "톤으로 보면 {piece}{i_ga} 가장 쓰기 좋아요."),
-    "fitting_coordinator": ("하나만 고른다면 {piece}예요.",
-                            "세 전문가의 후보 중 딱 하나는 {piece}예요."),
+    "fitting_coordinator": ("하나만 고른다면 {piece}{ieyo}.",
+                            "세 전문가의 후보 중 딱 하나는 {piece}{ieyo}."),
 }  # fmt: skip
 
 
@@ -211,10 +213,27 @@ def opening(context: ExpertContext, rng: random.Random) -> str:
     if not picks:
         return ""
     owned = context.brief.owned
+    if context.brief.intent == Intent.COMPARE and agent == "fitting_coordinator":
+        chosen, sub = phrase(picks[0]), picks[0].sub_category
+        occasion = short_title(context.rules.occasion) if context.rules.occasion else "이번 자리"
+        return (
+            f"둘 중에서는 {occasion}에 {sub}{josa(sub, '이/가')} 더 잘 맞아요. "
+            f"고른다면 {chosen}{josa(chosen, '이에요/예요')}."
+        )
+    if context.brief.intent == Intent.COMPARE and len(picks) > 1:
+        kinds = " vs ".join(phrase(p) for p in picks)
+        template = {
+            "style_analyst": "핏으로 두 후보를 견주면 {kinds}예요.",
+            "trend_expert": "요즘 분위기로 비교하면 {kinds}, 이렇게 두 가지를 놓고 볼게요.",
+            "color_expert": "색을 기준으로 {kinds}를 나란히 놓아 봤어요.",
+        }[agent]
+        return template.format(kinds=kinds)
     if context.brief.intent in (Intent.ONE_ITEM, Intent.COMPARE) or len(picks) == 1:
         p = phrase(picks[0])
         template = rng.choice(_ITEM_OPENINGS[agent])
-        return template.format(piece=p, i_ga=josa(p, "이/가"), eul_reul=josa(p, "을/를"))
+        return template.format(
+            piece=p, i_ga=josa(p, "이/가"), eul_reul=josa(p, "을/를"), ieyo=josa(p, "이에요/예요")
+        )
     if agent == "fitting_coordinator":
         line = look_line(picks, rng)
     else:
@@ -230,7 +249,15 @@ def opening(context: ExpertContext, rng: random.Random) -> str:
         )
     if owned:
         have = ", ".join(f"{o.colour} {o.sub}".strip() for o in owned)
-        line = f"가지고 계신 {have}{josa(have, '을/를')} 그대로 두고, {line}"
+        look = look_phrase(picks)
+        said = {
+            "style_analyst": f"가지고 계신 {have}{josa(have, '과/와')} 길이와 품이 잘 맞아요.",
+            "trend_expert": f"{have}에 더하면 요즘 분위기가 바로 나요.",
+            "color_expert": f"{have}의 색과도 부딪히지 않아요.",
+        }
+        if agent == "fitting_coordinator":
+            return f"가지고 계신 {have}에 {look}{josa(look, '을/를')} 맞추면 한 벌이 완성돼요."
+        line = f"{line} {said[agent]}"
     return line
 
 
@@ -246,7 +273,7 @@ def absent_line(context: ExpertContext) -> str:
     """A plain word on what was asked for and is not carried, and what stands in for it."""
     lines = []
     for absent in context.brief.not_carried:
-        word = absent.word
+        word = f"{absent.word} 제품" if absent.kind == "brand" else absent.word
         said = _ABSENT[context.expert.agent_id].format(word=word, eun_neun=josa(word, "은/는"))
         lines.append(f"{said} {_instead(absent, context)}".strip())
     return " ".join(lines)
@@ -300,14 +327,15 @@ def product_reason(product: Product, context: ExpertContext) -> str:
         )
         what = CATEGORY_WORDS.get(product.main_category, "")
         parts.append(
-            f"{owner}의 제안 중 나머지와 가장 잘 어울리는 {what}예요"
+            f"{owner}의 제안 중 나머지와 가장 잘 어울리는 {what}{josa(what, '이에요/예요')}"
             if owner
-            else f"한 벌을 완성하려고 더한 {what}예요"
+            else f"한 벌을 완성하려고 더한 {what}{josa(what, '이에요/예요')}"
         )
     if brief.budget_max and product.price <= brief.budget_max:
         parts.append(f"{product.price:,}원으로 예산 안이에요")
     occasion = rules.occasion
     if not parts and occasion:
-        parts.append(f"{short_title(occasion)} 자리에 무리 없는 {product.sub_category}예요")
+        sub = product.sub_category
+        parts.append(f"{short_title(occasion)} 자리에 무리 없는 {sub}{josa(sub, '이에요/예요')}")
     line = ", ".join(parts[:2]) or f"{phrase(product)}, 조건에 맞는 상품이에요"
     return line[:118] + "."

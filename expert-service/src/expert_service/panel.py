@@ -261,9 +261,13 @@ class Panel:
         # Fill a category the specialists left empty from the pool, so the outfit is whole.
         have = {p.main_category for p in outfit}
         if not set(turn.pool.by_category) <= have:
+            left = (turn.brief.budget_total or 0) - sum(p.price for p in outfit)
             extra = choose_outfit(
                 candidates=[p for p in turn.pool.all() if p.main_category not in have],
-                brief=turn.brief,
+                # What is left of a budget for the whole look bounds the pieces added.
+                brief=replace(turn.brief, budget_total=left)
+                if turn.brief.budget_total
+                else turn.brief,
                 rules=turn.rules,
                 seed=turn.seed,
             )

@@ -5,7 +5,7 @@ import asyncio
 import itertools
 from dataclasses import dataclass, field, replace
 
-from expert_service.brief import Brief
+from expert_service.brief import Brief, Intent
 from expert_service.products import Catalog, Product, SearchFilter
 from expert_service.speech import CATEGORY_WORDS
 from expert_service.styling import (
@@ -91,6 +91,8 @@ async def _search_category(
 
 async def gather_pool(*, catalog: Catalog, brief: Brief, rules: Rules) -> Pool:
     """Searches every category the outfit needs and keeps what respects the brief."""
+    if brief.intent == Intent.COMPARE and len(brief.items) >= 2:
+        return await _compare_pool(catalog=catalog, brief=brief, rules=rules)
     categories = outfit_categories(brief=brief, rules=rules)
     found = await asyncio.gather(
         *(
@@ -112,7 +114,49 @@ async def gather_pool(*, catalog: Catalog, brief: Brief, rules: Rules) -> Pool:
             brief.main_of(i) == category for i in brief.items
         ):
             pool.missing[category] = _describe_request(category, brief)
+    if brief.budget_total:
+        _fit_budget(pool, brief)
     return pool
+
+
+async def _compare_pool(*, catalog: Catalog, brief: Brief, rules: Rules) -> Pool:
+    """One group per kind compared ("슬랙스랑 청바지 중에"), each searched on its own so a
+    kind the occasion rarely tags still shows and the stylists can weigh both."""
+    kinds = [replace(brief, items=[item]) for item in brief.items]
+    found = await asyncio.gather(
+        *(
+            _search_category(catalog=catalog, brief=kind, rules=rules, category=brief.main_of(item))
+            for kind, item in zip(kinds, brief.items, strict=True)
+        )
+    )
+    pool = Pool(categories=list(brief.items))
+    for kind, item, products in zip(kinds, brief.items, found, strict=True):
+        kept = [p for p in products if p.sub_category == item]
+        kept = [p for p in kept if allowed(p, brief=kind, rules=rules, strict_season=False)]
+        if kept:
+            pool.by_category[item] = kept
+        else:
+            pool.missing[item] = _describe_request(brief.main_of(item), kind)
+    return pool
+
+
+def _cheapest_look(pool: Pool) -> int:
+    return sum(min(p.price for p in products) for products in pool.by_category.values())
+
+
+def _fit_budget(pool: Pool, brief: Brief) -> None:
+    """Under a budget for the whole look, the pieces the season merely suggests (an outer, say)
+    go first; when even the essential pieces cannot fit, nothing is offered and the answer says
+    so."""
+    asked = {brief.main_of(i) for i in brief.items} | set(brief.categories)
+    optional = [c for c in pool.categories if c not in asked | {"TOP", "BOTTOM", "DRESS"}]
+    while optional and _cheapest_look(pool) > (brief.budget_total or 0):
+        dropped = optional.pop()
+        pool.categories.remove(dropped)
+        pool.by_category.pop(dropped, None)
+    if pool.by_category and _cheapest_look(pool) > (brief.budget_total or 0):
+        pool.by_category.clear()
+        pool.missing["LOOK"] = f"전체 {brief.budget_total:,}원 안에 맞는 한 벌"
 
 
 def assign_picks(

@@ -94,7 +94,9 @@ def _style_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
         if piece.fit and piece.main_category in ("TOP", "BOTTOM"):
             role = CATEGORY_WORDS[piece.main_category]
             effect = _fit_effect(piece.main_category, piece.fit)
-            out.append(f"{role}는 {piece.fit}{josa(piece.fit, '이라/라')} {effect}.")
+            out.append(
+                f"{role}{josa(role, '은/는')} {piece.fit}{josa(piece.fit, '이라/라')} {effect}."
+            )
     hits = passages_of(c, {"body_type", "fit"}) or passages_of(c, {"occasion"})
     used = " ".join(out)
     for hit in hits:
@@ -221,7 +223,10 @@ def _coordinator_reasons(c: ExpertContext, rng: random.Random) -> list[str]:
         ((owner, pieces),) = by_owner.items()
         out.append(f"{'·'.join(pieces)} 모두 {owner}의 제안이 가장 균형이 좋아 그대로 가져왔어요.")
     elif by_owner:
-        parts = [f"{'·'.join(pieces)}는 {owner}" for owner, pieces in by_owner.items()]
+        parts = [
+            f"{'·'.join(pieces)}{josa(pieces[-1], '은/는')} {owner}"
+            for owner, pieces in by_owner.items()
+        ]
         out.append(", ".join(parts) + "의 추천에서 가져왔어요.")
     pair = colour_pair_reason(c.picks, random.Random(rng.random()))
     if pair:
@@ -264,7 +269,7 @@ _ADVICE_KINDS = {
     "style_analyst": {"body_type", "fit"},
     "trend_expert": {"trend", "occasion"},
     "color_expert": {"colour_rule", "personal_colour"},
-    "fitting_coordinator": {"occasion", "fit", "colour_rule"},
+    "fitting_coordinator": {"occasion", "body_type", "fit", "colour_rule"},
 }
 _ADVICE_OPENINGS = {
     "style_analyst": "핏 기준으로 말씀드리면,",
@@ -277,7 +282,8 @@ _ADVICE_OPENINGS = {
 def _advice(c: ExpertContext) -> str:
     """Knowledge from this expert's angle, without products."""
     agent = c.expert.agent_id
-    docs = [d for d in (c.rules.body, c.rules.tone, c.rules.occasion) if d]
+    kinds = _ADVICE_KINDS[agent]
+    docs = [d for d in (c.rules.body, c.rules.tone, c.rules.occasion) if d and d.kind in kinds]
     said = [first_sentence(p) for d in docs for p in d.passages[:1]]
     said += [first_sentence(p) for p in passages_of(c, _ADVICE_KINDS[agent])[:2]]
     sentences = list(dict.fromkeys(s for s in said if s))[:3]
