@@ -37,6 +37,7 @@ def _garment_png(rgb: tuple[int, int, int]) -> bytes:
 
 UPPER = Garment("top-1", "upper", _garment_png((200, 30, 30)), name="셔츠")
 LOWER = Garment("bottom-1", "lower", _garment_png((30, 30, 200)), name="바지")
+DRESS = Garment("dress-1", "upper", _garment_png((30, 160, 60)), name="원피스", full_body=True)
 
 
 def _job(*garments: Garment, hd: bool = False) -> RenderJob:
@@ -124,6 +125,22 @@ async def test_lower_only_sends_the_lower_garment_as_cloth_image():
     assert create.cloth_type == "lower"
     assert create.files["cloth_image"] == LOWER.image
     assert "lower_cloth_image" not in create.parts
+
+
+async def test_a_dress_goes_alone_as_the_cloth_image():
+    async with FitRoomServer(api_key=KEY) as server:
+        await _render(server, _job(DRESS))
+    [create] = server.creates
+    # No documented full-body cloth_type was found: a dress is sent as an upper garment.
+    assert create.cloth_type == "upper"
+    assert create.files["cloth_image"] == DRESS.image
+    assert "lower_cloth_image" not in create.parts
+
+
+def test_a_dress_with_a_lower_garment_never_reaches_fitroom():
+    with pytest.raises(EngineFailed) as refused:
+        _job(DRESS, LOWER)
+    assert "원피스" in refused.value.message
 
 
 async def test_both_garments_are_a_combo_with_hd():

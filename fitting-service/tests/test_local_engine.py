@@ -11,21 +11,23 @@ from PIL import Image
 from tryon_pictures import (
     astronaut,
     cameraman,
+    dress_png,
     encoded,
     garment_on_white,
     garment_png,
     nobody,
+    tank_png,
     two_people,
 )
 
 from fitting_service import body as body_module
 from fitting_service.body import BodyReader, PhotoRejected
 from fitting_service.dressing import dress
-from fitting_service.engines.base import EngineFailed, Garment, RenderJob
+from fitting_service.engines.base import DRESS_WITH_LOWER, EngineFailed, Garment, RenderJob
 from fitting_service.engines.local import LocalEngine
 from fitting_service.garment_cutout import cut_out
 from fitting_service.photos import UnreadablePhoto, read_photo
-from fitting_service.quality_gate import check_result, garment_region
+from fitting_service.quality_gate import check_result, dress_regions, garment_region
 
 BLUE = (30, 60, 200)
 RED = (200, 30, 40)
@@ -129,6 +131,97 @@ async def test_the_engine_renders_a_picture_the_production_gate_accepts(reader):
     checked = check_result(photo.image, body, result, {"upper"})
     assert checked.size == photo.image.size
     assert seen == sorted(seen) and seen
+
+
+async def test_a_dress_covers_the_torso_and_the_thighs_and_passes_the_gate(reader):
+    photo = read_photo(encoded(cameraman()), max_side=768)
+    pixels = np.asarray(photo.image)
+    body = await reader.read(photo.image)
+    body.require({"upper"})
+    cutout = cut_out(dress_png(RED), "upper", full_body=True)
+    dressed = dress(pixels, body, {"upper": cutout})
+
+    chest, hips = garment_region(body, "upper"), garment_region(body, "lower")
+    assert dress_regions(body) == [chest, hips]  # the photo shows the hips and thighs
+    for region in (chest, hips):
+        assert np.abs(_region(pixels, region) - _region(dressed.image, region)).mean() > 30
+        assert _share_near(_region(dressed.image, region), RED) > 0.6
+    # It hangs from the shoulders: nothing above them changes (the face least of all)...
+    top = int(body.shoulder_center[1] - 0.3 * body.shoulder_width)
+    assert dressed.mask[:top].max() < 1.0 / 512
+    assert np.array_equal(_region(pixels, body.face), _region(dressed.image, body.face))
+    assert _outside_is_untouched(pixels, dressed.image, dressed.mask) < 0.5
+    # ...and reaches below the hips, over the legs.
+    covered_rows = np.nonzero(dressed.mask.max(axis=1) > 0.5)[0]
+    torso = float(np.linalg.norm(body.hip_center - body.shoulder_center))
+    assert covered_rows.max() > body.hip_center[1] + 0.4 * torso
+
+    job = RenderJob(
+        photo=photo.image,
+        photo_jpeg=photo.jpeg,
+        body=body,
+        garments=(Garment("9", "upper", dress_png(RED), full_body=True),),
+    )
+
+    async def progress(value: int) -> None:
+        pass
+
+    result = await LocalEngine().render(job, progress=progress)
+    checked = check_result(photo.image, body, result, {"upper"}, full_body=True)
+    assert checked.size == photo.image.size
+    # A top in the same place leaves the thighs as they were: the dress gate refuses it.
+    top_only = dress(pixels, body, {"upper": cut_out(garment_png("upper", RED), "upper")})
+    assert np.abs(_region(pixels, hips) - _region(top_only.image, hips)).mean() < 10
+    with pytest.raises(EngineFailed):
+        check_result(
+            photo.image, body, encoded(Image.fromarray(top_only.image)), {"upper"}, full_body=True
+        )
+
+
+async def test_a_dress_on_an_upper_body_photo_is_judged_by_the_chest(reader):
+    photo = read_photo(encoded(astronaut()), max_side=768)
+    body = await reader.read(photo.image)
+    job = RenderJob(
+        photo=photo.image,
+        photo_jpeg=photo.jpeg,
+        body=body,
+        garments=(Garment("9", "upper", dress_png(BLUE), full_body=True),),
+    )
+
+    async def progress(value: int) -> None:
+        pass
+
+    result = await LocalEngine().render(job, progress=progress)
+    checked = np.asarray(check_result(photo.image, body, result, {"upper"}, full_body=True))
+    assert _share_near(_region(checked, garment_region(body, "upper")), BLUE) > 0.7
+
+
+def test_a_dress_is_never_rendered_with_a_lower_garment():
+    photo = astronaut()
+    with pytest.raises(EngineFailed) as refused:
+        RenderJob(
+            photo=photo,
+            photo_jpeg=encoded(photo),
+            body=None,  # type: ignore[arg-type]  # refused before anyone looks at the body
+            garments=(
+                Garment("9", "upper", dress_png(RED), full_body=True),
+                Garment("2", "lower", garment_png("lower", BLUE)),
+            ),
+        )
+    assert refused.value.message == DRESS_WITH_LOWER
+
+
+async def test_a_sleeveless_top_hangs_from_both_straps(reader):
+    cutout = cut_out(tank_png(BLUE), "upper")
+    width = cutout.pixels.shape[1]
+    # The shoulder line runs from one strap's outer edge to the other's, not across one strap.
+    assert cutout.anchor_width > 0.8 * width
+    assert cutout.torso_right - cutout.torso_left == pytest.approx(width, abs=2)
+    photo = np.asarray(astronaut())
+    body = await reader.read(astronaut())
+    dressed = dress(photo, body, {"upper": cutout})
+    assert _share_near(_region(dressed.image, garment_region(body, "upper")), BLUE) > 0.7
+    assert _outside_is_untouched(photo, dressed.image, dressed.mask) < 0.5
 
 
 @pytest.mark.parametrize(

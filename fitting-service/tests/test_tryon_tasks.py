@@ -20,12 +20,12 @@ import redis.exceptions
 from fitroom_server import PAINT, FitRoomServer
 from PIL import Image
 from redis.asyncio import Redis
-from tryon_pictures import astronaut, encoded, garment_png, nobody
+from tryon_pictures import astronaut, cameraman, dress_png, encoded, garment_png, nobody
 
 from fitting_service import body as body_module
 from fitting_service.body import BodyReader
 from fitting_service.engines import fitroom
-from fitting_service.engines.base import Progress, RenderJob, TryOnEngine
+from fitting_service.engines.base import DRESS_WITH_LOWER, Progress, RenderJob, TryOnEngine
 from fitting_service.engines.fitroom import FitRoomEngine
 from fitting_service.engines.local import LocalEngine
 from fitting_service.product_client import ProductClient
@@ -46,7 +46,7 @@ from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 MEDIA = "http://media.test/media"
 FITROOM_KEY = "fitroom-test-key-0123456789"
-TOP, BOTTOM, SHOES = "1", "2", "3"
+TOP, BOTTOM, SHOES, DRESS = "1", "2", "3", "4"
 BLUE = (30, 60, 200)
 RED = (200, 30, 40)
 MAX_PHOTO_BYTES = 512 * 1024
@@ -71,13 +71,20 @@ PRODUCTS = {
         main_category="SHOES",
         image_url=f"{MEDIA}/products/3.png",
     ),
+    DRESS: product_pb2.Product(
+        product_id=DRESS,
+        product_name="레드 A라인 원피스",
+        main_category="DRESS",
+        color_hex="#C81E28",
+        image_url=f"{MEDIA}/products/4.png",
+    ),
 }
 PRODUCT_SERVICE = product_pb2.DESCRIPTOR.services_by_name["ProductService"].full_name
 FINISHED = (fitting_pb2.COMPLETED, fitting_pb2.FAILED)
 
 
 class Catalog(product_pb2_grpc.ProductServiceServicer):
-    """GetProduct for the three products above; NOT_FOUND for any other id."""
+    """GetProduct for the products above; NOT_FOUND for any other id."""
 
     async def GetProduct(self, request, context) -> product_pb2.Product:
         product = PRODUCTS.get(request.product_id)
@@ -236,6 +243,7 @@ async def fitting_service(
     await objects.put("products/1.png", garment_png("upper", BLUE), "image/png")
     await objects.put("products/2.png", garment_png("lower", RED), "image/png")
     await objects.put("products/3.png", garment_png("lower", RED), "image/png")
+    await objects.put("products/4.png", dress_png(RED), "image/png")
     fetcher = SafeImageFetcher(
         allowed_hosts=[], store=objects, store_base_url=MEDIA, timeout_seconds=5.0
     )
@@ -458,6 +466,9 @@ async def test_a_photo_without_a_person_fails_the_task_with_a_reason(fitting: Fi
         (None, BOTTOM, "", False, grpc.StatusCode.FAILED_PRECONDITION),
         (None, TOP, "", True, grpc.StatusCode.INVALID_ARGUMENT),
         (None, "", "", False, grpc.StatusCode.INVALID_ARGUMENT),
+        (None, DRESS, BOTTOM, False, grpc.StatusCode.FAILED_PRECONDITION),
+        (None, DRESS, BOTTOM, True, grpc.StatusCode.FAILED_PRECONDITION),
+        (None, "", DRESS, False, grpc.StatusCode.FAILED_PRECONDITION),
     ],
     ids=[
         "not-an-image",
@@ -469,6 +480,9 @@ async def test_a_photo_without_a_person_fails_the_task_with_a_reason(fitting: Fi
         "bottom-as-top",
         "combo-with-one-garment",
         "no-garment",
+        "dress-with-a-bottom",
+        "dress-in-a-combo",
+        "dress-as-bottom",
     ],
 )
 async def test_bad_requests_fail_at_once_without_a_task(
@@ -495,6 +509,25 @@ async def test_bad_requests_fail_at_once_without_a_task(
             match=f"{pipeline.settings.redis_key_prefix}:task:*"
         )
     ]
+
+
+async def test_a_dress_is_tried_on_alone(fitting: Fitting, alice: str):
+    error = await _refused(fitting.try_on(alice, encoded(cameraman()), upper=DRESS, lower=BOTTOM))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error.details() == DRESS_WITH_LOWER
+    as_bottom = await _refused(fitting.try_on(alice, encoded(cameraman()), upper="", lower=DRESS))
+    assert "원피스" in as_bottom.details() and "상의" in as_bottom.details()
+
+    task = await fitting.try_on(alice, encoded(cameraman()), upper=DRESS, wait=60)
+
+    assert task.status == fitting_pb2.COMPLETED, task.error
+    picture = np.asarray(_decoded((await fitting.result(alice, task.task_id)).content))
+    before = np.asarray(cameraman()).astype(np.float32)
+    # The legs changed as well as the chest: the thighs are red now.
+    height = picture.shape[0]
+    changed = np.abs(picture.astype(np.float32) - before).mean(axis=2) > 40
+    assert changed[int(0.35 * height) : int(0.5 * height)].mean() > 0.05
+    assert changed[int(0.65 * height) : int(0.8 * height)].mean() > 0.05
 
 
 async def test_too_many_try_ons_a_minute_are_refused_with_retry_after(

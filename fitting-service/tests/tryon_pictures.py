@@ -69,6 +69,35 @@ def garment_png(slot: str, rgb: tuple[int, int, int]) -> bytes:
     return encoded(image, "PNG")
 
 
+def _mirrored(left: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A symmetric outline from its left half (unit coordinates), in pixels of a 512 canvas."""
+    points = left + [(1 - x, y) for x, y in reversed(left)]
+    return [(x * 512, y * 512) for x, y in points]
+
+
+def dress_png(rgb: tuple[int, int, int]) -> bytes:
+    """An A-line dress with cap sleeves, shaped like the demo catalog's 원피스."""
+    image = Image.new("RGBA", (512, 512), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    left = [(0.44, 0.11), (0.35, 0.15), (0.295, 0.25), (0.335, 0.27), (0.37, 0.245),
+            (0.375, 0.33), (0.375, 0.43), (0.23, 0.95)]  # fmt: skip
+    draw.polygon(_mirrored(left), fill=(*rgb, 255))
+    neck = [(0.44, 0.1), (0.46, 0.15), (0.5, 0.165), (0.54, 0.15), (0.56, 0.1)]
+    draw.polygon([(x * 512, y * 512) for x, y in neck], fill=(0, 0, 0, 0))
+    return encoded(image, "PNG")
+
+
+def tank_png(rgb: tuple[int, int, int]) -> bytes:
+    """A sleeveless top: two straps either side of a deep scoop neck."""
+    image = Image.new("RGBA", (512, 512), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    left = [(0.41, 0.12), (0.335, 0.12), (0.325, 0.23), (0.3, 0.33), (0.3, 0.84)]
+    draw.polygon(_mirrored(left), fill=(*rgb, 255))
+    neck = [(0.41, 0.11), (0.42, 0.22), (0.5, 0.27), (0.58, 0.22), (0.59, 0.11)]
+    draw.polygon([(x * 512, y * 512) for x, y in neck], fill=(0, 0, 0, 0))
+    return encoded(image, "PNG")
+
+
 def garment_on_white(rgb: tuple[int, int, int]) -> bytes:
     """An imported product's photo: the same top on a white background, no alpha."""
     top = Image.open(io.BytesIO(garment_png("upper", rgb)))

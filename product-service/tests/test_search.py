@@ -21,7 +21,7 @@ async def test_named_colour_and_item_are_required(pool, understanding, catalog):
     ("canonical", "variants"),
     [
         ("스니커즈", ("운동화", "스니커스", "스니커")),
-        ("블랙 니트", ("검정 니트", "까만 스웨터", "검은색 니뜨")),
+        ("블랙 후드", ("검정 후드티", "까만 후디", "검은색 후두티")),
         ("청바지", ("데님", "진", "청바자")),
         ("맨투맨", ("스웻셔츠", "맨투멘")),
     ],
@@ -151,3 +151,71 @@ async def test_style_words_rank_but_do_not_exclude_a_named_item(pool, understand
     assert minimal == sorted(minimal, reverse=True)
     alone = await _search(pool, understanding, "미니멀", limit=100)
     assert alone and all("미니멀" in r.product.style_tags for r in alone)
+
+
+SUITS = {"수트자켓", "수트팬츠", "수트스커트"}
+
+
+@pytest.mark.parametrize(
+    ("query", "subs"),
+    [
+        ("원피스", {"원피스"}),
+        ("드레스", {"원피스"}),
+        ("dress", {"원피스"}),
+        ("니트원피스", {"원피스"}),
+        ("정장 자켓", {"수트자켓"}),
+        ("정장자켓", {"수트자켓"}),
+        ("셋업", SUITS),
+        ("정장", SUITS),
+        ("수트", SUITS),
+        ("슈트", SUITS),
+        ("suit", SUITS),
+        ("정장바지", {"수트팬츠"}),
+        ("정장 바지", {"수트팬츠", "수트스커트"}),
+        ("셋업 스커트", {"수트스커트"}),
+        ("나시", {"민소매"}),
+        ("민소매티", {"민소매"}),
+        ("sleeveless", {"민소매"}),
+        ("카고팬츠", {"카고팬츠"}),
+        ("레깅스", {"레깅스"}),
+        ("넥타이", {"넥타이"}),
+    ],
+)
+async def test_the_new_garments_are_found_by_their_words(pool, understanding, catalog, query, subs):
+    results = await _search(pool, understanding, query, limit=100)
+    expected = {p.product_id for p in catalog if p.sub_category in subs}
+    assert expected and {r.product.product_id for r in results} == expected
+
+
+async def test_a_suit_word_with_a_garment_no_suit_has_is_a_style(pool, understanding, catalog):
+    # 정장 셔츠: a dress shirt, not a suit; the classic ones first.
+    results = await _search(pool, understanding, "정장 셔츠", limit=100)
+    shirts = [p for p in catalog if p.sub_category == "셔츠"]
+    assert len(results) == len(shirts)
+    classic = ["클래식" in r.product.style_tags for r in results]
+    assert any(classic) and classic == sorted(classic, reverse=True)
+
+
+async def test_suits_for_dress_codes(pool, understanding, catalog):
+    for query, genders in (("면접 정장", ("MEN", "WOMEN")), ("남자 면접 정장", ("MEN",))):
+        interview = await _search(pool, understanding, query, limit=100)
+        expected = {
+            p.product_id
+            for p in catalog
+            if p.sub_category in SUITS and p.gender in genders and "면접" in p.tpo_tags
+        }
+        assert expected or genders == ("MEN",)  # the small catalog's few men's suits vary
+        assert {r.product.product_id for r in interview} == expected
+        assert all(r.product.pattern == "무지" for r in interview)
+    for query in ("장례식 정장", "장례식 원피스"):
+        funeral = await _search(pool, understanding, query, limit=100)
+        assert funeral or query.endswith("원피스")  # the small catalog has few dresses
+        for r in funeral:
+            assert r.product.color_name in ("블랙", "차콜", "네이비")
+            assert r.product.pattern == "무지" and r.product.material != "린넨"
+    guests = await _search(pool, understanding, "하객 원피스", limit=100)
+    assert guests
+    assert all(r.product.color_name not in ("화이트", "아이보리", "블랙") for r in guests)
+    assert all(r.product.sub_category == "넥타이" for r in await _search(
+        pool, understanding, "결혼식 넥타이", limit=100
+    ))  # fmt: skip

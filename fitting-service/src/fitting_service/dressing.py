@@ -30,7 +30,8 @@ class Dressed:
 
 
 def dress(photo: np.ndarray, body: Body, garments: dict[Slot, Cutout]) -> Dressed:
-    """The photo with the garments on (bottom first, so a top covers the waistband)."""
+    """The photo with the garments on (bottom first, so a top covers the waistband). A dress
+    goes in the upper slot and covers the legs down to its hem (RenderJob keeps it alone)."""
     height, width = photo.shape[:2]
     canvas = photo.astype(np.float32) / 255.0
     coverage = np.zeros((height, width), np.float32)
@@ -41,7 +42,7 @@ def dress(photo: np.ndarray, body: Body, garments: dict[Slot, Cutout]) -> Dresse
         if cutout is None:
             continue
         if slot == "upper":
-            cutout = _fit_top(body, cutout)
+            cutout = _fit_dress(body, cutout) if cutout.full_body else _fit_top(body, cutout)
         matrix = _placement(body, cutout, slot)
         layer = cv2.warpAffine(
             cutout.pixels,
@@ -84,6 +85,8 @@ def _placement(body: Body, cutout: Cutout, slot: Slot) -> np.ndarray:
     if slot == "upper":
         scale = _SHOULDER_SPAN * shoulders / cutout.anchor_width
         target = body.shoulder_center + up * 0.04 * shoulders
+        if cutout.full_body:
+            return _dress_placement(body, cutout, target, across / max(shoulders, 1e-6), scale)
         angle = float(np.arctan2(across[1], across[0]))
         return _affine(cutout.anchor_center, target, angle, scale, scale)
     hips = body.point(Landmark.LEFT_HIP) - body.point(Landmark.RIGHT_HIP)
@@ -108,6 +111,32 @@ def _placement(body: Body, cutout: Cutout, slot: Slot) -> np.ndarray:
         if length * scale > 0.8 * reach:
             stretch = 1.03 * reach / length
     return _affine(cutout.anchor_center, target, angle, scale, stretch)
+
+
+def _dress_placement(
+    body: Body, cutout: Cutout, target: np.ndarray, across: np.ndarray, scale: float
+) -> np.ndarray:
+    """A dress: as wide as a top along the shoulder line, and hanging down the torso, towards
+    the hips when they are seen (someone leaning forward wears it leaning too). It is as long
+    as its picture shows, but a maxi dress on someone shorter (or further from the camera)
+    ends at the ankles, not on the floor below them."""
+    down = np.array([-across[1], across[0]])  # perpendicular to the shoulders
+    if body.visible(Landmark.LEFT_HIP, Landmark.RIGHT_HIP):
+        axis = body.hip_center - body.shoulder_center
+        length = float(np.linalg.norm(axis))
+        if length > 1e-6 and float(axis @ down) > 0.5 * length:
+            down = axis / length
+    stretch = scale
+    if body.visible(Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE):
+        ankles = (body.point(Landmark.LEFT_ANKLE) + body.point(Landmark.RIGHT_ANKLE)) / 2
+        reach = float(np.linalg.norm(ankles - target))
+        drawn = cutout.pixels.shape[0] - cutout.anchor_y
+        stretch = min(scale, 1.02 * reach / max(drawn, 1.0))
+    # The picture's across goes along the shoulders and its down along the torso (a shear
+    # when the two are not square, as on a person bending forward).
+    linear = np.column_stack([across * scale, down * stretch])
+    offset = np.asarray(target, np.float64) - linear @ np.asarray(cutout.anchor_center)
+    return np.hstack([linear, offset[:, None]])
 
 
 def _fit_top(body: Body, cutout: Cutout) -> Cutout:
@@ -175,6 +204,47 @@ def _fit_top(body: Body, cutout: Cutout) -> Cutout:
         anchor_right=center + (cutout.anchor_right + shift - center) * widen,
         torso_left=center + (cutout.torso_left + shift - center) * widen,
         torso_right=center + (cutout.torso_right + shift - center) * widen,
+    )
+
+
+def _fit_dress(body: Body, cutout: Cutout) -> Cutout:
+    """The dress reshaped for this body, in its own picture's space: from the chest down it is
+    widened to the person's torso (as a top's body is), while the shoulder line keeps its
+    width so the shoulders still sit on the person's; the rows between blend from one to the
+    other. Its short sleeves and its skirt come along as drawn."""
+    pixels = cutout.pixels
+    height, width = pixels.shape[:2]
+    scale = _SHOULDER_SPAN * body.shoulder_width / cutout.anchor_width
+    torso_width = (cutout.torso_right - cutout.torso_left) * scale
+    widen = float(np.clip(_torso_width(body) / max(torso_width, 1.0), 1.0, 1.5))
+    if widen <= 1.0:
+        return cutout
+    pad = int(np.ceil(width * (widen - 1) / 2)) + 1
+    center = (cutout.anchor_left + cutout.anchor_right) / 2
+    rows = np.arange(height, dtype=np.float32)
+    reach = max(cutout.chest_y - cutout.anchor_y, 1.0)
+    row_widen = 1 + (widen - 1) * np.clip((rows - cutout.anchor_y) / reach, 0.0, 1.0)
+    # Each output pixel takes the source pixel nearer the centre by that row's factor.
+    xs = np.arange(width + 2 * pad, dtype=np.float32) - pad
+    map_x = center + (xs[None, :] - center) / row_widen[:, None]
+    map_y = np.repeat(rows[:, None], xs.size, axis=1)
+    widened = cv2.remap(
+        pixels,
+        map_x.astype(np.float32),
+        map_y.astype(np.float32),
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0, 0),
+    )
+    return Cutout(
+        pixels=widened,
+        anchor_y=cutout.anchor_y,
+        anchor_left=cutout.anchor_left + pad,
+        anchor_right=cutout.anchor_right + pad,
+        torso_left=center + pad + (cutout.torso_left - center) * widen,
+        torso_right=center + pad + (cutout.torso_right - center) * widen,
+        full_body=True,
+        chest_y=cutout.chest_y,
     )
 
 

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from fitting_service.body import Body, Box
+from fitting_service.body import Body, Box, Landmark
 from fitting_service.engines.base import EngineFailed, Slot
 
 _FAILED = "가상 피팅 결과가 자연스럽지 않아 보여드리지 않았어요. 다른 사진으로 다시 시도해 주세요."
@@ -43,8 +43,24 @@ def mean_difference(a: np.ndarray, b: np.ndarray, box: Box) -> float:
     return float(np.abs(first - second).mean()) if first.size else 0.0
 
 
-def check_result(photo: Image.Image, body: Body, result: bytes, slots: set[Slot]) -> Image.Image:
-    """The engine's picture at the photo's size; raises EngineFailed when it fails the gate."""
+def dress_regions(body: Body) -> list[Box]:
+    """Where a dress must show: the chest, and the hips and thighs when the photo has them."""
+    regions = [garment_region(body, "upper")]
+    if body.visible(Landmark.LEFT_HIP, Landmark.RIGHT_HIP):
+        legs = garment_region(body, "lower")
+        # Hips at the photo's lower edge leave no thighs to look at: the chest alone counts.
+        if legs.x1 - legs.x0 >= 2 and legs.y1 - legs.y0 >= 2:
+            regions.append(legs)
+    return regions
+
+
+def check_result(
+    photo: Image.Image, body: Body, result: bytes, slots: set[Slot], *, full_body: bool = False
+) -> Image.Image:
+    """The engine's picture at the photo's size; raises EngineFailed when it fails the gate.
+
+    `full_body` (a dress) also requires the hips and thighs to change where the photo shows
+    them."""
     try:
         picture = Image.open(io.BytesIO(result))
         picture.load()
@@ -61,8 +77,12 @@ def check_result(photo: Image.Image, body: Body, result: bytes, slots: set[Slot]
         change = mean_difference(before, after, body.face)
         if change > _FACE_TOLERANCE:
             raise EngineFailed(_FAILED, cause=f"face changed by {change:.1f}")
-    for slot in slots:
-        change = mean_difference(before, after, garment_region(body, slot))
-        if change < _GARMENT_CHANGE:
-            raise EngineFailed(_FAILED, cause=f"{slot} region barely changed ({change:.1f})")
+    regions = {slot: [garment_region(body, slot)] for slot in slots}
+    if full_body:
+        regions["upper"] = dress_regions(body)
+    for slot, boxes in regions.items():
+        for box in boxes:
+            change = mean_difference(before, after, box)
+            if change < _GARMENT_CHANGE:
+                raise EngineFailed(_FAILED, cause=f"{slot} region barely changed ({change:.1f})")
     return picture

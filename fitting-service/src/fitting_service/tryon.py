@@ -14,7 +14,7 @@ from fitting_service.body import BodyReader, PhotoRejected
 from fitting_service.engines.base import EngineFailed, EngineTimedOut, RenderJob, Slot, TryOnEngine
 from fitting_service.metrics import TASKS
 from fitting_service.photos import encode_jpeg, read_photo
-from fitting_service.product_client import GarmentPictureMissing, ProductClient
+from fitting_service.product_client import GarmentPictureMissing, ProductClient, check_outfit
 from fitting_service.quality_gate import check_result
 from fitting_service.settings import FittingSettings
 from fitting_service.tasks import (
@@ -80,15 +80,19 @@ class TryOns:
     async def create(self, request: TryOnRequest) -> Task:
         """Checks the request, stores the photo (without metadata) and queues the task.
 
-        Raises BadRequest, PhotoTooLarge, UnreadablePhoto, UnknownProduct, WrongSlot,
-        RateLimited or DailyCapReached.
+        Raises BadRequest, PhotoTooLarge, UnreadablePhoto, UnknownProduct, WrongSlot (also
+        DressWithLower: a dress is tried on alone), RateLimited or DailyCapReached.
         """
         wanted = _slots(request)
         if len(request.photo) > self._settings.max_photo_bytes:
             limit = self._settings.max_photo_bytes // (1024 * 1024)
             raise PhotoTooLarge(f"사진이 너무 커요. {limit}MB 이하로 보내주세요.")
-        for slot, product_id in wanted.items():
-            await self._products.garment(product_id=product_id, slot=slot)
+        check_outfit(
+            [
+                await self._products.garment(product_id=product_id, slot=slot)
+                for slot, product_id in wanted.items()
+            ]
+        )
         photo = await asyncio.to_thread(
             read_photo, request.photo, max_side=self._settings.render_size_hd
         )
@@ -210,7 +214,7 @@ class TryOns:
         )
         picture = await engine.render(job, progress=progress)
         checked: Image.Image = await asyncio.to_thread(
-            check_result, photo.image, body, picture, set(wanted)
+            check_result, photo.image, body, picture, set(wanted), full_body=job.full_body
         )
         await self._tasks.report_progress(task.task_id, 95)
         encoded = (

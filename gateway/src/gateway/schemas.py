@@ -178,7 +178,7 @@ class ProductData(_Strict):
     style_tags: list[str]
     tpo_tags: list[str]
     image_url: str
-    main_category: str
+    main_category: str = Field(description="TOP, BOTTOM, OUTER, DRESS, SHOES or ACCESSORY")
     sub_category: str
     color_name: str
     material: str

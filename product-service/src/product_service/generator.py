@@ -1,11 +1,13 @@
 """The deterministic demo catalog: the same seed always gives the same products.
 
 Every attribute is drawn from the garment's own vocabulary and the description is written
-from the attributes, so names, tags and text never contradict each other.
+from the attributes, so names, tags and text never contradict each other. A suit is made as a
+matching pair: the jacket, then its trousers or skirt, with consecutive product ids.
 """
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from product_service.garments import GARMENTS, Garment
 from product_service.product import Product
@@ -15,9 +17,13 @@ from product_service.vocabulary import (
     DARK_COLOURS,
     FORMAL_COLOURS,
     MATERIAL_SEASONS,
+    Colour,
 )
 
 FIRST_PRODUCT_ID = 100001
+_SET_PIECES = frozenset(
+    {g.name for g in GARMENTS if g.set_with} | {g.set_with for g in GARMENTS if g.set_with}
+)
 
 BRANDS = (
     "무드웨이브",
@@ -72,6 +78,14 @@ _PATTERN_PHRASES = {
 }
 _MATERIAL_PRICE_FACTOR = {"캐시미어": 1.7, "레더": 1.4, "실크": 1.3, "울": 1.2, "덕다운": 1.2}
 _GENDER_WORDS = {"MEN": "남성", "WOMEN": "여성", "UNISEX": "남녀 공용"}
+# Main categories whose name and description say the fit (an A라인 원피스, a 슬림핏 셔츠).
+_FITTED = ("TOP", "BOTTOM", "OUTER", "DRESS")
+# The bride's colours: a wedding guest does not wear them head to toe (a dress, a whole suit).
+_BRIDE_COLOURS = ("화이트", "아이보리")
+# An interview suit is a dark classic, whoever wears it.
+_INTERVIEW_SUIT_COLOURS = ("블랙", "차콜", "네이비", "그레이")
+# Casual cloths that mourning wear avoids, whatever their colour.
+_NOT_FOR_MOURNING = ("린넨", "데님", "코듀로이", "메쉬")
 
 
 def generate_catalog(*, count: int, seed: int = 42) -> list[Product]:
@@ -81,26 +95,98 @@ def generate_catalog(*, count: int, seed: int = 42) -> list[Product]:
 
 def iter_catalog(*, count: int, seed: int = 42) -> Iterator[Product]:
     rng = random.Random(seed)
-    for index in range(count):
+    units = _units()
+    made = turn = 0
+    while made < count:
         # Cycling garments keeps every sub-category present even in small catalogs.
-        garment = GARMENTS[index % len(GARMENTS)]
-        yield _make_product(rng=rng, garment=garment, product_id=str(FIRST_PRODUCT_ID + index))
+        unit = units[turn % len(units)]
+        turn += 1
+        if len(unit) > count - made:
+            continue  # half a set is no set: a single garment takes the last place instead
+        ids = [str(FIRST_PRODUCT_ID + made + i) for i in range(len(unit))]
+        yield from _make_unit(rng=rng, pieces=unit, product_ids=ids)
+        made += len(unit)
 
 
-def _make_product(*, rng: random.Random, garment: Garment, product_id: str) -> Product:
-    colour = COLOUR_BY_NAME[rng.choice(garment.colours)]
-    pattern = rng.choice(garment.patterns)
-    material = rng.choice(_materials_for(garment))
+def _units() -> list[tuple[Garment, ...]]:
+    """GARMENTS in order, each set bottom as (top, bottom); a set top has no place of its own."""
+    by_name = {g.name: g for g in GARMENTS}
+    tops = {g.set_with for g in GARMENTS if g.set_with}
+    return [
+        (by_name[g.set_with], g) if g.set_with else (g,) for g in GARMENTS if g.name not in tops
+    ]
+
+
+@dataclass(frozen=True)
+class _Cloth:
+    """What a product is cut from and for whom; the pieces of a set share all of it."""
+
+    brand: str
+    colour: Colour
+    pattern: str
+    material: str
+    gender: str
+    styles: tuple[str, ...]
+
+
+def _make_unit(
+    *, rng: random.Random, pieces: tuple[Garment, ...], product_ids: list[str]
+) -> Iterator[Product]:
+    """One product, or the pieces of a set: one brand, colour, pattern, cloth and set name."""
+    colour = COLOUR_BY_NAME[rng.choice(_shared(g.colours for g in pieces))]
+    pattern = rng.choice(_shared(g.patterns for g in pieces))
+    material = rng.choice(_shared(_materials_for(g) for g in pieces))
+    # The bottom decides who a set is for: a skirt suit is a woman's.
+    gender = rng.choice(_shared(g.genders for g in reversed(pieces)))
+    styles = _shared(g.styles for g in pieces)
+    styles = tuple(rng.sample(styles, k=min(len(styles), rng.choice((1, 2, 2)))))
+    cloth = _Cloth(rng.choice(BRANDS), colour, pattern, material, gender, styles)
+    if len(pieces) == 1:
+        yield _make_product(rng=rng, garment=pieces[0], cloth=cloth, product_id=product_ids[0])
+        return
+    set_name = " ".join([colour.name, *([pattern] if pattern != "무지" else []), material, "셋업"])
+    made = [
+        _make_product(rng=rng, garment=g, cloth=cloth, product_id=pid, set_name=set_name)
+        for g, pid in zip(pieces, product_ids, strict=True)
+    ]
+    # Each piece points to its other half, so a stylist can offer the whole suit.
+    for product, other in zip(made, reversed(made), strict=True):
+        note = (
+            f" 같은 원단의 {with_wa(other.sub_category)} 한 벌로 입는 셋업으로, 짝이 되는 상품은 "
+            f"{other.product_name}(상품번호 {other.product_id})입니다."
+        )
+        yield replace(product, comprehensive_description=product.comprehensive_description + note)
+
+
+def _shared(options: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """The values every piece allows, in the first piece's order (and with its weights)."""
+    first, *others = list(options)
+    return tuple(v for v in first if all(v in o for o in others)) or first
+
+
+def _make_product(
+    *,
+    rng: random.Random,
+    garment: Garment,
+    cloth: _Cloth,
+    product_id: str,
+    set_name: str = "",
+) -> Product:
+    colour, pattern, material = cloth.colour, cloth.pattern, cloth.material
     fit = rng.choice(garment.fits)
-    gender = rng.choice(garment.genders)
-    styles = tuple(rng.sample(garment.styles, k=min(len(garment.styles), rng.choice((1, 2, 2)))))
     seasons = _seasons(garment=garment, material=material)
-    tpos = _tpos(garment=garment, colour=colour.name, pattern=pattern, styles=styles)
+    tpos = _tpos(
+        garment=garment, colour=colour.name, pattern=pattern, material=material, styles=cloth.styles
+    )
     original, price = _prices(rng=rng, garment=garment, material=material)
-    brand = rng.choice(BRANDS)
-    name = _name(garment=garment, colour=colour.name, pattern=pattern, material=material, fit=fit)
+    if set_name:
+        name = f"{set_name} {fit} {garment.name}"
+    else:
+        name = _name(
+            garment=garment, colour=colour.name, pattern=pattern, material=material, fit=fit
+        )
     description = _description(
-        brand=brand,
+        brand=cloth.brand,
         name=name,
         garment=garment,
         colour=colour.name,
@@ -108,14 +194,14 @@ def _make_product(*, rng: random.Random, garment: Garment, product_id: str) -> P
         material=material,
         fit=fit,
         seasons=seasons,
-        gender=gender,
-        styles=styles,
+        gender=cloth.gender,
+        styles=cloth.styles,
         tpos=tpos,
     )
     return Product(
         product_id=product_id,
         product_name=name,
-        brand_name=brand,
+        brand_name=cloth.brand,
         main_category=garment.main,
         sub_category=garment.name,
         color_name=colour.name,
@@ -124,8 +210,8 @@ def _make_product(*, rng: random.Random, garment: Garment, product_id: str) -> P
         material=material,
         fit=fit,
         seasons=seasons,
-        gender=gender,
-        style_tags=styles,
+        gender=cloth.gender,
+        style_tags=cloth.styles,
         tpo_tags=tpos,
         original_price=original,
         price=price,
@@ -150,24 +236,37 @@ def _seasons(*, garment: Garment, material: str) -> tuple[str, ...]:
 
 
 def _tpos(
-    *, garment: Garment, colour: str, pattern: str, styles: tuple[str, ...]
+    *, garment: Garment, colour: str, pattern: str, material: str, styles: tuple[str, ...]
 ) -> tuple[str, ...]:
-    """The garment's occasions, minus those its colour or pattern would not suit."""
+    """The garment's occasions, minus those its colour, pattern or cloth would not suit."""
     plain = pattern == "무지"
     sporty = "스포티" in styles or "스트릿" in styles
+    whole_look = garment.main == "DRESS" or garment.name in _SET_PIECES
     keep: list[str] = []
     for tpo in garment.tpos:
         if tpo in ("면접", "상견례") and not (plain and colour in FORMAL_COLOURS and not sporty):
             continue
         if tpo == "장례식" and not (plain and colour in DARK_COLOURS):
             continue
+        if tpo == "장례식" and material in _NOT_FOR_MOURNING:
+            continue
+        if tpo == "면접" and garment.name in _SET_PIECES and colour not in _INTERVIEW_SUIT_COLOURS:
+            continue
         if tpo == "결혼식" and (colour == "화이트" or colour in BOLD_COLOURS):
+            continue
+        if tpo == "결혼식" and whole_look and colour in _BRIDE_COLOURS:
+            continue
+        # All black reads as mourning at a wedding: a black dress, a black tie (a man's black
+        # suit is usual wedding wear, with a tie of another colour).
+        if tpo == "결혼식" and colour == "블랙" and garment.shape in ("dress", "necktie"):
             continue
         if tpo == "출근" and (colour in BOLD_COLOURS or pattern in ("도트", "플로럴") or sporty):
             continue
         if tpo in ("소개팅", "데이트") and sporty and garment.main in ("TOP", "BOTTOM"):
             continue
-        if tpo == "운동" and not ("스포티" in styles or garment.shape in ("runner", "joggers")):
+        if tpo == "운동" and not (
+            "스포티" in styles or garment.shape in ("runner", "joggers", "leggings")
+        ):
             continue
         keep.append(tpo)
     return tuple(keep) or ("데일리",)
@@ -187,7 +286,7 @@ def _name(*, garment: Garment, colour: str, pattern: str, material: str, fit: st
     if pattern != "무지":
         parts.append(pattern)
     parts.append(material)
-    if garment.main in ("TOP", "BOTTOM", "OUTER"):
+    if garment.main in _FITTED:
         parts.append(fit)
     parts.append(garment.name)
     return " ".join(parts)
@@ -208,7 +307,7 @@ def _description(
     tpos: tuple[str, ...],
 ) -> str:
     season_text = "·".join(seasons)
-    if garment.main in ("TOP", "BOTTOM", "OUTER"):
+    if garment.main in _FITTED:
         fit_text = f"{fit} 실루엣이라 {_FIT_PHRASES[fit]}."
     else:
         fit_text = f"{_FIT_PHRASES[fit]}."
@@ -218,6 +317,14 @@ def _description(
         f"{colour} 컬러에 {_PATTERN_PHRASES[pattern]}. "
         f"{'·'.join(styles)} 무드로 {', '.join(tpos)} 룩에 추천합니다."
     )
+
+
+def with_wa(word: str) -> str:
+    """`word` + the particle 과 (after a 받침) or 와."""
+    last = ord(word[-1]) - 0xAC00
+    if 0 <= last < 11172 and last % 28:
+        return f"{word}과"
+    return f"{word}와"
 
 
 def with_ro(word: str) -> str:

@@ -28,10 +28,22 @@ from tftkit.object_store import ObjectStore
 IMAGE_SIZE = 512
 _SCALE = 2
 _CANVAS = IMAGE_SIZE * _SCALE
-_VERTICAL_STRIPES = frozenset({"trousers", "jeans", "skirt", "shorts", "joggers"})
+# Which way stripes run on a shape (across by default): down the leg of trousers and skirts,
+# fine pinstripes on tailoring, and the diagonal of a regimental tie.
+_STRIPES = {
+    **dict.fromkeys(("trousers", "jeans", "skirt", "shorts", "joggers", "cargo", "leggings"),
+                    "vertical"),
+    **dict.fromkeys(("suit_jacket", "suit_trousers", "pencil_skirt"), "pin"),
+    "necktie": "diagonal",
+}  # fmt: skip
+# A fit that changes the cut, not only the width: an H-line dress is straight, a pleated one
+# has pleats.
+_FIT_SHAPES = {("dress", "H라인"): "sheath_dress", ("dress", "플리츠"): "pleated_dress"}
 # Fits change the width of the drawing, so an oversized shirt looks oversized.
 _FIT_STRETCH = {"오버핏": 1.1, "와이드핏": 1.12, "세미와이드핏": 1.06, "슬림핏": 0.92}
-_FALLBACK_SHAPES = {"TOP": "tshirt", "BOTTOM": "trousers", "OUTER": "jacket", "SHOES": "sneaker"}
+_FALLBACK_SHAPES = {
+    "TOP": "tshirt", "BOTTOM": "trousers", "OUTER": "jacket", "DRESS": "dress", "SHOES": "sneaker",
+}  # fmt: skip
 
 Rgb = tuple[int, int, int]
 
@@ -50,7 +62,7 @@ def look_of(product: Product) -> Look:
     garment = GARMENT_BY_NAME.get(product.sub_category)
     shape = garment.shape if garment else _FALLBACK_SHAPES.get(product.main_category, "tote")
     return Look(
-        shape=shape,
+        shape=_FIT_SHAPES.get((shape, product.fit), shape),
         color_hex=product.color_hex or "#888888",
         pattern=product.pattern,
         stretch=_FIT_STRETCH.get(product.fit, 1.0),
@@ -81,13 +93,22 @@ def _accent(rgb: Rgb) -> Rgb:
     return (32, 40, 70) if _is_light(rgb) else (240, 238, 230)
 
 
-def _cloth(base: Rgb, pattern: str, *, vertical: bool) -> Image.Image:
+def _cloth(base: Rgb, pattern: str, *, stripes: str = "across") -> Image.Image:
     cloth = Image.new("RGB", (_CANVAS, _CANVAS), base)
     draw = ImageDraw.Draw(cloth)
     accent, step = _accent(base), _CANVAS // 16
-    if pattern == "스트라이프":
+    if pattern == "스트라이프" and stripes == "diagonal":
+        for offset in range(-_CANVAS, _CANVAS, step):
+            end = offset + step // 3
+            band = [(offset, 0), (end, 0), (end + _CANVAS, _CANVAS), (offset + _CANVAS, _CANVAS)]
+            draw.polygon(band, fill=accent)
+    elif pattern == "스트라이프" and stripes == "pin":
+        for offset in range(0, _CANVAS, step * 2 // 3):
+            draw.rectangle((offset, 0, offset + max(3, step // 12), _CANVAS), fill=accent)
+    elif pattern == "스트라이프":
         for offset in range(0, _CANVAS, step):
             end = offset + step // 3
+            vertical = stripes == "vertical"
             box = (offset, 0, end, _CANVAS) if vertical else (0, offset, _CANVAS, end)
             draw.rectangle(box, fill=accent)
     elif pattern == "체크":
@@ -180,7 +201,7 @@ def render_look(look: Look) -> bytes:
     silhouette = SHAPES[look.shape]()
     base = hex_to_rgb(look.color_hex)
     painter = _Painter(look.stretch)
-    cloth = _cloth(base, look.pattern, vertical=look.shape in _VERTICAL_STRIPES)
+    cloth = _cloth(base, look.pattern, stripes=_STRIPES.get(look.shape, "across"))
     painter.details(cloth, silhouette, base)
     mask = painter.mask(silhouette)
     # The outline: the mask minus a slightly blurred copy of itself, painted darker.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from product_service.facets import SEASON_BITS, STYLE_BITS, TPO_BITS, bits_for
-from product_service.garments import GARMENT_BY_NAME
+from product_service.garments import GARMENT_BY_NAME, SUIT_PIECES
 from product_service.query_understanding import ParsedQuery
 
 DEFAULT_LIMIT = 20
@@ -150,11 +150,11 @@ def _apply_filters(sql: SearchSql, filters: SearchFilters) -> None:
 
 
 def _apply_intent(sql: SearchSql, intent: ParsedQuery) -> None:
-    subs = list(intent.sub_categories)
+    subs, mains = _suit_pieces(list(intent.sub_categories), list(intent.main_categories))
     # "츄리닝 바지" names the jogger and its category: the category adds nothing. "셔츠랑
     # 바지" names a top and another category: then both are wanted.
     named = {GARMENT_BY_NAME[s].main for s in subs if s in GARMENT_BY_NAME}
-    mains = [m for m in intent.main_categories if m not in named]
+    mains = [m for m in mains if m not in named]
     if subs or mains:
         sql.require(
             f"(f.sub_category = ANY({sql.param(subs)})"
@@ -182,6 +182,37 @@ def _apply_intent(sql: SearchSql, intent: ParsedQuery) -> None:
     named = subs or mains or intent.colours or intent.tpos or intent.seasons
     if not named:
         sql.require_any_signal()
+
+
+def _is_skirt(name: str) -> bool:
+    return GARMENT_BY_NAME[name].shape in ("skirt", "pencil_skirt")
+
+
+def _suit_pieces(subs: list[str], mains: list[str]) -> tuple[list[str], list[str]]:
+    """A suit word (정장, 셋업) names every suit piece; another garment or category in the same
+    query says which piece is meant. 정장 자켓 is a suit jacket and 셋업 치마 a suit skirt (the
+    plain 자켓 and 스커트 give way); 정장 바지 is a suit bottom. With a garment no suit has
+    (정장 셔츠, 정장 구두), 정장 was the 클래식 style word, which still ranks: the suit goes."""
+    if not set(SUIT_PIECES) <= set(subs):
+        return subs, mains
+    others = [s for s in subs if s not in SUIT_PIECES and s in GARMENT_BY_NAME]
+    if not others and not mains:
+        return subs, mains
+
+    def stands_for(piece: str, other: str) -> bool:
+        mine, theirs = GARMENT_BY_NAME[piece], GARMENT_BY_NAME[other]
+        return mine.main == theirs.main and _is_skirt(piece) == _is_skirt(other)
+
+    pieces = [
+        p
+        for p in SUIT_PIECES
+        if GARMENT_BY_NAME[p].main in mains or any(stands_for(p, o) for o in others)
+    ]
+    if not pieces:
+        return others, mains
+    rest = [o for o in others if not any(stands_for(p, o) for p in pieces)]
+    covered = {GARMENT_BY_NAME[p].main for p in pieces}
+    return [*pieces, *rest], [m for m in mains if m not in covered]
 
 
 def _apply_ranking(sql: SearchSql, intent: ParsedQuery) -> None:

@@ -264,6 +264,164 @@ def skirt() -> Silhouette:
     return s
 
 
+def _bodice(*, neck: float = 0.06, shoulder: float = 0.15) -> list[Point]:
+    """The left half of a dress from the neckline to the waist, with a short cap sleeve that
+    hangs down the upper arm (so it sits right on a person whose arms hang down)."""
+    return [
+        (0.5 - neck, 0.11),
+        (0.5 - shoulder, 0.15),
+        (0.5 - shoulder - 0.055, 0.25),
+        (0.5 - shoulder - 0.015, 0.27),
+        (0.5 - shoulder + 0.02, 0.245),
+        (0.5 - shoulder + 0.025, 0.33),
+        (0.375, 0.43),
+    ]
+
+
+def _dress(
+    *, hem: float, hem_half_width: float, hip: tuple[float, float] | None = None
+) -> Silhouette:
+    """A fitted bodice, a seam at the natural waist and a skirt to `hem`."""
+    left = _bodice()
+    if hip:
+        left.append(hip)
+    left.append((0.5 - hem_half_width, hem))
+    s = Silhouette(polygons=[mirror(left)])
+    s.holes.append([(0.44, 0.1), (0.46, 0.15), (0.5, 0.165), (0.54, 0.15), (0.56, 0.1)])
+    s.details += [
+        ([(0.44, 0.11), (0.46, 0.155), (0.5, 0.17), (0.54, 0.155), (0.56, 0.11)], 0.01, "dark"),
+        ([(0.375, 0.43), (0.625, 0.43)], 0.014, "dark"),
+        ([(0.318, 0.255), (0.335, 0.27)], 0.006, "dark"),
+        ([(0.682, 0.255), (0.665, 0.27)], 0.006, "dark"),
+    ]
+    return s
+
+
+def dress() -> Silhouette:
+    """An A-line dress: the skirt flares from the waist to below the knee."""
+    s = _dress(hem=0.95, hem_half_width=0.27)
+    # Soft folds of the flared skirt.
+    s.details += [([(x, 0.45), (0.5 + (x - 0.5) * 2.3, 0.93)], 0.005, "dark") for x in (0.44, 0.56)]
+    return s
+
+
+def sheath_dress() -> Silhouette:
+    """An H-line dress: close to the hips, then straight down, with a short slit at the hem."""
+    s = _dress(hem=0.93, hem_half_width=0.15, hip=(0.35, 0.56))
+    s.details.append(([(0.5, 0.84), (0.5, 0.93)], 0.006, "dark"))
+    return s
+
+
+def pleated_dress() -> Silhouette:
+    """A dress with a pleated skirt: many fine pleats fanning out from the waist."""
+    s = _dress(hem=0.95, hem_half_width=0.27)
+    s.details += [
+        ([(x, 0.445), (0.5 + (x - 0.5) * 2.1, 0.94)], 0.004, "dark")
+        for x in (0.395, 0.42, 0.445, 0.47, 0.5, 0.53, 0.555, 0.58, 0.605)
+    ]
+    return s
+
+
+def tank() -> Silhouette:
+    """A sleeveless top: narrow straps, a scoop neck and deep armholes."""
+    left = [(0.41, 0.12), (0.335, 0.12), (0.325, 0.23), (0.3, 0.33), (0.3, 0.84)]
+    s = Silhouette(polygons=[mirror(left)])
+    s.holes.append([(0.41, 0.11), (0.42, 0.22), (0.5, 0.27), (0.58, 0.22), (0.59, 0.11)])
+    s.details += [
+        ([(0.41, 0.12), (0.42, 0.225), (0.5, 0.275), (0.58, 0.225), (0.59, 0.12)], 0.012, "dark"),
+        ([(0.335, 0.125), (0.325, 0.23), (0.305, 0.325)], 0.009, "dark"),
+        ([(0.665, 0.125), (0.675, 0.23), (0.695, 0.325)], 0.009, "dark"),
+    ]
+    return s
+
+
+def suit_jacket() -> Silhouette:
+    """A tailored jacket: notch lapels, chest pocket, flap pockets and two buttons (what tells
+    it from a casual jacket at a glance)."""
+    s = _outer(hem=0.82, half_width=0.2)
+    s.holes.append([(0.45, 0.13), (0.5, 0.42), (0.55, 0.13)])
+    s.details += [
+        # Lapels with their notch.
+        ([(0.44, 0.13), (0.41, 0.2), (0.43, 0.22), (0.41, 0.27), (0.5, 0.43)], 0.014, "dark"),
+        ([(0.56, 0.13), (0.59, 0.2), (0.57, 0.22), (0.59, 0.27), (0.5, 0.43)], 0.014, "dark"),
+        ([(0.5, 0.5)], 0.014, "dark"),
+        ([(0.5, 0.6)], 0.014, "dark"),
+        ([(0.59, 0.34), (0.66, 0.33)], 0.01, "dark"),
+        ([(0.33, 0.6), (0.43, 0.6), (0.43, 0.63), (0.33, 0.63), (0.33, 0.6)], 0.006, "dark"),
+        ([(0.57, 0.6), (0.67, 0.6), (0.67, 0.63), (0.57, 0.63), (0.57, 0.6)], 0.006, "dark"),
+        *[([(x, 0.74)], 0.007, "dark") for x in (0.2, 0.215, 0.785, 0.8)],
+    ]
+    return s
+
+
+def suit_trousers() -> Silhouette:
+    """Suit trousers: a slim straight leg with a pressed crease down its middle."""
+    s = Silhouette(polygons=[_legs(hem=0.95, flare=0.0, waist=0.16)])
+    s.details += [
+        ([(0.34, 0.12), (0.66, 0.12)], 0.012, "dark"),
+        *[([(x, 0.085), (x, 0.125)], 0.006, "dark") for x in (0.38, 0.45, 0.55, 0.62)],
+        ([(0.5, 0.13), (0.5, 0.3)], 0.006, "dark"),
+        ([(0.425, 0.16), (0.425, 0.94)], 0.004, "light"),
+        ([(0.575, 0.16), (0.575, 0.94)], 0.004, "light"),
+        ([(0.35, 0.14), (0.4, 0.24)], 0.006, "dark"),
+        ([(0.65, 0.14), (0.6, 0.24)], 0.006, "dark"),
+    ]
+    return s
+
+
+def pencil_skirt() -> Silhouette:
+    """An H-line skirt: straight from the hips to the knee, a waistband and a back slit."""
+    s = Silhouette(polygons=[[(0.37, 0.12), (0.63, 0.12), (0.655, 0.3), (0.65, 0.8),
+                              (0.35, 0.8), (0.345, 0.3)]])  # fmt: skip
+    s.details += [
+        ([(0.37, 0.15), (0.63, 0.15)], 0.02, "dark"),
+        ([(0.5, 0.68), (0.5, 0.8)], 0.006, "dark"),
+        ([(0.42, 0.18), (0.43, 0.3)], 0.005, "dark"),
+        ([(0.58, 0.18), (0.57, 0.3)], 0.005, "dark"),
+    ]
+    return s
+
+
+def cargo() -> Silhouette:
+    """Cargo trousers: a roomy leg with a big flap pocket on each thigh."""
+    s = Silhouette(polygons=[_legs(hem=0.95, flare=0.03, waist=0.18)])
+    s.details += [
+        ([(0.32, 0.12), (0.68, 0.12)], 0.014, "dark"),
+        ([(0.5, 0.12), (0.5, 0.3)], 0.006, "dark"),
+        ([(0.26, 0.45), (0.4, 0.45), (0.4, 0.62), (0.265, 0.62), (0.26, 0.45)], 0.007, "dark"),
+        ([(0.6, 0.45), (0.74, 0.45), (0.735, 0.62), (0.6, 0.62), (0.6, 0.45)], 0.007, "dark"),
+        ([(0.26, 0.5), (0.4, 0.5)], 0.007, "dark"),
+        ([(0.6, 0.5), (0.74, 0.5)], 0.007, "dark"),
+        ([(0.28, 0.9), (0.46, 0.9)], 0.01, "dark"),
+        ([(0.54, 0.9), (0.72, 0.9)], 0.01, "dark"),
+    ]
+    return s
+
+
+def leggings() -> Silhouette:
+    """Leggings: a high waistband and legs that narrow to the ankle."""
+    s = Silhouette(polygons=[_legs(hem=0.95, flare=-0.075, gap=0.015, waist=0.15)])
+    s.details += [
+        ([(0.36, 0.12), (0.64, 0.12)], 0.035, "dark"),
+        ([(0.37, 0.2), (0.44, 0.93)], 0.004, "light"),
+        ([(0.63, 0.2), (0.56, 0.93)], 0.004, "light"),
+    ]
+    return s
+
+
+def necktie() -> Silhouette:
+    """A tie as it hangs: the knot, then a blade widening to a point."""
+    s = Silhouette(polygons=[
+        [(0.455, 0.1), (0.545, 0.1), (0.53, 0.19), (0.47, 0.19)],
+        [(0.475, 0.19), (0.525, 0.19), (0.575, 0.8), (0.5, 0.9), (0.425, 0.8)],
+    ])  # fmt: skip
+    s.details += [
+        ([(0.47, 0.19), (0.53, 0.19)], 0.008, "dark"),
+        ([(0.5, 0.11), (0.5, 0.18)], 0.004, "light"),
+    ]
+    return s
+
+
 def _shoe(*, top: float, sole: tuple[int, int, int], sole_height: float) -> Silhouette:
     upper = [(0.12, 0.66), (0.14, 0.5), (0.2, top), (0.36, top), (0.46, 0.46), (0.7, 0.52),
              (0.86, 0.57), (0.89, 0.66)]  # fmt: skip
@@ -399,5 +557,8 @@ SHAPES: dict[str, Callable[[], Silhouette]] = {
     "trousers": trousers, "jeans": jeans, "shorts": shorts, "joggers": joggers, "skirt": skirt,
     "sneaker": sneaker, "runner": runner, "loafer": loafer, "oxford": oxford, "heel": heel,
     "boot": boot, "sandal": sandal, "tote": tote, "crossbody": crossbody, "backpack": backpack,
-    "cap": cap, "beanie": beanie, "belt": belt, "muffler": muffler,
+    "cap": cap, "beanie": beanie, "belt": belt, "muffler": muffler, "dress": dress,
+    "sheath_dress": sheath_dress, "pleated_dress": pleated_dress, "tank": tank,
+    "suit_jacket": suit_jacket, "suit_trousers": suit_trousers, "pencil_skirt": pencil_skirt,
+    "cargo": cargo, "leggings": leggings, "necktie": necktie,
 }  # fmt: skip

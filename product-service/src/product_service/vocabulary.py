@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 SEASONS = ("봄", "여름", "가을", "겨울")
 GENDERS = ("MEN", "WOMEN", "UNISEX")
-MAIN_CATEGORIES = ("TOP", "BOTTOM", "OUTER", "SHOES", "ACCESSORY")
+MAIN_CATEGORIES = ("TOP", "BOTTOM", "OUTER", "DRESS", "SHOES", "ACCESSORY")
 
 
 @dataclass(frozen=True)
@@ -227,6 +227,7 @@ MAIN_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "TOP": ("상의", "윗옷", "탑"),
     "BOTTOM": ("하의", "바지", "팬츠", "아랫도리"),
     "OUTER": ("아우터", "겉옷", "외투", "자켓류"),
+    "DRESS": ("원피스류", "드레스", "원피스종류", "드레스류"),
     "SHOES": ("신발", "슈즈", "신을"),
     "ACCESSORY": ("액세서리", "악세사리", "악세서리", "잡화", "소품"),
 }

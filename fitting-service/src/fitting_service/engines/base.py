@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from fitting_service.body import Body
 
 Slot = Literal["upper", "lower"]
+# A dress goes in the upper slot and covers the legs as well: nothing is worn under it there.
+DRESS_WITH_LOWER = "원피스는 하의 없이 입어 보는 옷이에요. 하의를 빼고 원피스만 골라 주세요."
 # Reports progress 0..100 of the engine's own work.
 Progress = Callable[[int], Awaitable[None]]
 
@@ -25,17 +27,29 @@ class Garment:
     image: bytes
     name: str = ""
     color_hex: str = ""
+    # A dress (catalog category DRESS): in the upper slot, from the shoulders to its hem.
+    full_body: bool = False
 
 
 @dataclass(frozen=True)
 class RenderJob:
-    """A checked person photo and the garments (at most one per slot)."""
+    """A checked person photo and the garments (at most one per slot; a dress alone)."""
 
     photo: "Image.Image"  # RGB, orientation applied
     photo_jpeg: bytes  # the same picture, encoded (for engines that upload it)
     body: "Body"  # where the person is (pose, person mask, faces)
     garments: tuple[Garment, ...]
     hd: bool = False
+
+    def __post_init__(self) -> None:
+        upper = self.garment("upper")
+        if upper is not None and upper.full_body and self.garment("lower") is not None:
+            raise EngineFailed(DRESS_WITH_LOWER, cause="a dress with a lower garment")
+
+    @property
+    def full_body(self) -> bool:
+        """Whether a dress is worn (its legs must change too)."""
+        return any(g.full_body for g in self.garments)
 
     def garment(self, slot: Slot) -> Garment | None:
         return next((g for g in self.garments if g.slot == slot), None)

@@ -189,6 +189,10 @@ class FitRoomEngine:
         if not garments:
             raise _fail(MSG_GENERIC, "create: the job has no garment")
         # A single garment always goes in cloth_image; cloth_type says which kind it is.
+        # A dress is sent as `upper`: FitRoom's docs say its clothes check tells upper, lower
+        # and full-body clothes apart, but we found no documented cloth_type value for a
+        # full-body garment in the create call, and `upper` is one it takes (a dress is
+        # always alone, see RenderJob).
         cloth_type = "combo" if len(garments) == 2 else garments[0].slot
         files = [("model_image", ("model.jpg", job.photo_jpeg, "image/jpeg"))]
         for part, garment in zip(("cloth_image", "lower_cloth_image"), garments, strict=False):

@@ -16,7 +16,7 @@ class LocalEngine:
 
     async def render(self, job: RenderJob, *, progress: Progress) -> bytes:
         cutouts = await asyncio.to_thread(
-            lambda: {g.slot: cut_out(g.image, g.slot) for g in job.garments}
+            lambda: {g.slot: cut_out(g.image, g.slot, full_body=g.full_body) for g in job.garments}
         )
         await progress(40)
         dressed = await asyncio.to_thread(dress, np.asarray(job.photo), job.body, cutouts)

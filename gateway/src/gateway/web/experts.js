@@ -36,5 +36,8 @@ export function expert(id, name = "") {
   return BY_ID.get(id) ?? { id, name: name || "스타일리스트", tagline: "", mark: "AI" };
 }
 
-// Catalog categories a try-on slot takes (fitting-service: an outer layer goes on as a top).
-export const SLOT_OF_CATEGORY = { TOP: "upper", OUTER: "upper", BOTTOM: "lower" };
+// Catalog categories a try-on slot takes (fitting-service: an outer layer goes on as a top; a
+// dress goes on from the shoulders too, and is worn without a bottom).
+export const SLOT_OF_CATEGORY = { TOP: "upper", OUTER: "upper", DRESS: "upper", BOTTOM: "lower" };
+// Categories that cover the lower slot as well: nothing is tried on under them.
+export const FULL_BODY_CATEGORIES = new Set(["DRESS"]);

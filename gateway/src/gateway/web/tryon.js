@@ -3,12 +3,16 @@
 
 import * as api from "./api.js";
 import { announce, byId, h } from "./dom.js";
-import { SLOT_OF_CATEGORY } from "./experts.js";
+import { FULL_BODY_CATEGORIES, SLOT_OF_CATEGORY } from "./experts.js";
 import { ACCEPT, checkPhoto, PhotoError, previewUrl } from "./photos.js";
 import { chatPhoto } from "./state.js";
 
 const POLL_MS = 700;
 const SLOT_WORDS = { upper: "상의", lower: "하의" };
+// Tops first, then dresses, then outer layers: a knit tried on reads better than a coat over
+// nothing, and so does a dress.
+const UPPER_ORDER = { TOP: 0, DRESS: 1, OUTER: 2 };
+const DRESS_ALONE = "원피스는 하의 없이 입어 봐요.";
 const STATUS_WORDS = {
   QUEUED: "순서를 기다리고 있어요…",
   PROCESSING: "옷을 입혀 보고 있어요…",
@@ -111,11 +115,13 @@ export function openTryOn({ products, title, opener }) {
       bySlot[slot].push(info);
     }
   }
-  // Tops before outer layers: a knit tried on reads better than a coat over nothing.
   bySlot.upper.sort(
-    (a, b) => (a.main_category === "TOP" ? 0 : 1) - (b.main_category === "TOP" ? 0 : 1),
+    (a, b) => (UPPER_ORDER[a.main_category] ?? 3) - (UPPER_ORDER[b.main_category] ?? 3),
   );
   const both = bySlot.upper.length > 0 && bySlot.lower.length > 0;
+  const fullBody = new Set(
+    bySlot.upper.filter((p) => FULL_BODY_CATEGORIES.has(p.main_category)).map((p) => p.product_id),
+  );
 
   const form = h("form", { class: "tryon", method: "dialog", novalidate: true });
   const garments = h("div", { class: "tryon__garments" });
@@ -225,7 +231,7 @@ export function openTryOn({ products, title, opener }) {
         h(
           "p",
           { class: "hint", id: "tryon-photo-hint" },
-          "한 사람이 정면으로 선 사진이 좋아요. 상의는 상반신, 하의는 전신이 보여야 해요. (JPEG·PNG·WebP·HEIC, 10MB 이하)",
+          "한 사람이 정면으로 선 사진이 좋아요. 상의는 상반신, 하의는 전신이 보여야 해요. 원피스는 전신 사진이면 치마까지 보여요. (JPEG·PNG·WebP·HEIC, 10MB 이하)",
         ),
       ),
     ),
@@ -241,11 +247,28 @@ export function openTryOn({ products, title, opener }) {
     h("div", { class: "dialog__actions" }, submit),
   );
 
+  // A dress covers the lower slot: while one is picked, no bottom can be.
+  const dressNote = h("p", { class: "hint", hidden: true }, DRESS_ALONE);
+  garments.append(dressNote);
+  function followUpper() {
+    const dress = fullBody.has(chosen(form, "upper"));
+    dressNote.hidden = !dress;
+    for (const input of form.querySelectorAll('input[name="tryon-lower"]')) {
+      if (input.type !== "radio") continue;
+      input.disabled = dress && input.value !== "";
+      if (dress && input.value === "") input.checked = true;
+    }
+  }
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "tryon-upper") followUpper();
+  });
+  followUpper();
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errorBox.textContent = "";
     const upper = chosen(form, "upper");
-    const lower = chosen(form, "lower");
+    const lower = fullBody.has(upper) ? "" : chosen(form, "lower");
     if (!upper && !lower) {
       errorBox.textContent = "입어 볼 옷을 하나 이상 골라 주세요.";
       return;
