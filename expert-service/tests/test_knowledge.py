@@ -69,3 +69,27 @@ async def test_semantic_retrieval_with_the_bundled_model():
     # No shared words with the funeral passage: only meaning links them.
     hits = await retriever.search("돌아가신 분께 인사드리러 가요", limit=5)
     assert "occasion-funeral" in {h.passage.doc_id for h in hits}
+
+
+def test_every_piece_and_colour_the_stylist_names_is_a_catalog_value():
+    # One vocabulary: the knowledge base and the stylist's rules speak the catalog's words.
+    from expert_service.styling import ACCENTS, CASUAL_ITEMS, FORMAL_ITEMS, NEUTRALS
+    from product_service.garments import GARMENT_BY_NAME
+    from product_service.vocabulary import COLOUR_BY_NAME
+
+    named = {
+        (doc.id, word)
+        for doc in KB.documents
+        for key in ("wear", "avoid_items", "good_items", "items")
+        for word in doc.words(key)
+    }
+    assert named and {(d, w) for d, w in named if w not in GARMENT_BY_NAME} == set()
+    assert set(CASUAL_ITEMS | FORMAL_ITEMS) <= set(GARMENT_BY_NAME)
+    colours = {
+        (doc.id, word)
+        for doc in KB.documents
+        for key in ("colours", "avoid_colours", "only_colours", "palette", "avoid_colours_women")
+        for word in doc.words(key)
+    }
+    assert {(d, w) for d, w in colours if w not in COLOUR_BY_NAME} == set()
+    assert set(NEUTRALS + ACCENTS) <= set(COLOUR_BY_NAME)

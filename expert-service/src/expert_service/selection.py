@@ -184,7 +184,43 @@ def assign_picks(
             if fresh:
                 picks[angle].append(fresh[0])
                 taken.add(fresh[0].product_id)
+    for angle, chosen in picks.items():
+        picks[angle] = _with_suit_partner(chosen, pool)
     return picks
+
+
+_SUIT_BOTTOMS = ("수트팬츠", "수트스커트")
+
+
+def _pairs(jacket: Product, bottom: Product) -> bool:
+    """A suit's two halves: the same cloth, colour and maker."""
+    return bottom.sub_category in _SUIT_BOTTOMS and (
+        bottom.brand,
+        bottom.colour,
+        bottom.material,
+    ) == (jacket.brand, jacket.colour, jacket.material)
+
+
+def _with_suit_partner(chosen: list[Product], pool: Pool) -> list[Product]:
+    """A suit jacket is worn with its own trousers or skirt when the pool has them."""
+    jacket = next((p for p in chosen if p.sub_category == "수트자켓"), None)
+    if jacket is None or any(_pairs(jacket, p) for p in chosen):
+        return chosen
+    partner = next((p for p in pool.by_category.get("BOTTOM", []) if _pairs(jacket, p)), None)
+    if partner is None:
+        return chosen
+    return [partner if p.main_category == "BOTTOM" else p for p in chosen]
+
+
+def suit_bonus(combo: tuple[Product, ...]) -> float:
+    """How an outfit treats suits: a jacket with its own bottom is a set, half a suit is not."""
+    jackets = [p for p in combo if p.sub_category == "수트자켓"]
+    bottoms = [p for p in combo if p.sub_category in _SUIT_BOTTOMS]
+    if not jackets and not bottoms:
+        return 0.0
+    if jackets and bottoms and _pairs(jackets[0], bottoms[0]):
+        return 4.0
+    return -3.0
 
 
 def _allowance(pool: Pool, brief: Brief, chosen: list[Product], category: str) -> float:
@@ -237,6 +273,7 @@ def choose_outfit(
         colours = [p.colour for p in combo]
         genders = {p.gender for p in combo} - {"UNISEX", ""}
         value = sum(consensus(p) for p in combo) + 2 * harmony(colours) - 10 * (len(genders) > 1)
+        value += suit_bonus(combo)
         if best is None or value > best[0]:
             best = (value, combo)
     return list(best[1]) if best else []

@@ -140,7 +140,8 @@ class Lexicon:
 
     def fuzzy(self, token: str) -> list[Term]:
         """Terms of the closest word within one jamo edit (two for long words)."""
-        if len(token) < 2:
+        # Two syllables are too short to guess from: 나이 is one letter from 나시, 정상 from 정장.
+        if len(token) < 3:
             return []
         limit = 1 if len(token) < 4 else 2
         token_jamo = to_jamo(token)

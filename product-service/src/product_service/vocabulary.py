@@ -224,12 +224,12 @@ NOT_CARRIED: dict[str, tuple[str, str, str]] = {
 # fmt: on
 
 MAIN_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "TOP": ("상의", "윗옷", "탑"),
-    "BOTTOM": ("하의", "바지", "팬츠", "아랫도리"),
-    "OUTER": ("아우터", "겉옷", "외투", "자켓류"),
-    "DRESS": ("원피스류", "드레스", "원피스종류", "드레스류"),
-    "SHOES": ("신발", "슈즈", "신을"),
-    "ACCESSORY": ("액세서리", "악세사리", "악세서리", "잡화", "소품"),
+    "TOP": ("상의", "윗옷", "탑", "top", "tops"),
+    "BOTTOM": ("하의", "바지", "팬츠", "아랫도리", "pants", "bottom", "bottoms"),
+    "OUTER": ("아우터", "겉옷", "외투", "자켓류", "outerwear", "outer"),
+    "DRESS": ("원피스류", "드레스", "원피스종류", "드레스류", "dresses"),
+    "SHOES": ("신발", "슈즈", "신을", "shoes", "footwear"),
+    "ACCESSORY": ("액세서리", "악세사리", "악세서리", "잡화", "소품", "accessory", "accessories"),
 }
 
 # Words that name a garment and its material at once (청자켓 is a denim jacket).
