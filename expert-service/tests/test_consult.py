@@ -195,11 +195,20 @@ async def test_an_item_improper_for_the_occasion_is_declined_with_a_reason(exper
 
 
 async def test_a_colour_bound_to_a_category_is_honoured(expert_stub, room_id):
-    answers = completed(await consult(expert_stub, room_id, "네이비 바지에 어울리는 상의"))
+    answers = completed(await consult(expert_stub, room_id, "네이비 바지로 데일리 코디해줘"))
     for answer in answers.values():
         bottoms = [CATALOG[r.product_id] for r in answer.products]
         bottoms = [p for p in bottoms if p.main_category == "BOTTOM"]
         assert bottoms and all(p.color_name == "네이비" for p in bottoms)
+
+
+async def test_a_look_around_what_they_own_keeps_it_and_adds_the_rest(expert_stub, room_id):
+    answers = completed(await consult(expert_stub, room_id, "네이비 바지에 어울리는 상의 추천해줘"))
+    for answer in answers.values():
+        cited = [CATALOG[r.product_id] for r in answer.products]
+        # Their navy trousers stay; the answer is the tops that go with them.
+        assert cited and {p.main_category for p in cited} == {"TOP"}
+    assert "네이비 하의" in answers["fitting_coordinator"].message.splitlines()[0]
 
 
 async def test_a_caller_leaving_early_stops_the_turn_and_keeps_its_message(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from expert_service.products import NotCarried
+from expert_service.speech import CATEGORY_WORDS
 
 
 class Intent(StrEnum):
@@ -42,6 +43,12 @@ class Piece:
     colour: str = ""
     product_id: str = ""
     price: int = 0
+
+    @property
+    def said(self) -> str:
+        """How an answer names it: '베이지 치노팬츠', or '네이비 하의' when only the kind is
+        known."""
+        return f"{self.colour} {self.sub or CATEGORY_WORDS.get(self.main, '')}".strip()
 
 
 @dataclass

@@ -208,11 +208,29 @@ _ITEM_OPENINGS = {
 
 
 def opening(context: ExpertContext, rng: random.Random) -> str:
-    """The expert's first line: the picks in one sentence, in this expert's shape."""
+    """The expert's first line: the picks in one sentence, in this expert's shape; a look
+    around what the person owns names it too."""
     picks, agent = context.picks, context.expert.agent_id
     if not picks:
         return ""
     owned = context.brief.owned
+    if owned and agent == "fitting_coordinator":
+        have, look = ", ".join(o.said for o in owned), look_phrase(picks)
+        return f"가지고 계신 {have}에 {look}{josa(look, '을/를')} 맞추면 한 벌이 완성돼요."
+    line = _opening_of_picks(context, rng)
+    if owned:
+        have = ", ".join(o.said for o in owned)
+        said = {
+            "style_analyst": f"가지고 계신 {have}{josa(have, '과/와')} 길이와 품이 잘 맞아요.",
+            "trend_expert": f"{have}에 더하면 요즘 분위기가 바로 나요.",
+            "color_expert": f"{have}의 색과도 부딪히지 않아요.",
+        }
+        line = f"{line} {said[agent]}"
+    return line
+
+
+def _opening_of_picks(context: ExpertContext, rng: random.Random) -> str:
+    picks, agent = context.picks, context.expert.agent_id
     if context.brief.intent == Intent.COMPARE and agent == "fitting_coordinator":
         chosen, sub = phrase(picks[0]), picks[0].sub_category
         occasion = short_title(context.rules.occasion) if context.rules.occasion else "이번 자리"
@@ -235,30 +253,16 @@ def opening(context: ExpertContext, rng: random.Random) -> str:
             piece=p, i_ga=josa(p, "이/가"), eul_reul=josa(p, "을/를"), ieyo=josa(p, "이에요/예요")
         )
     if agent == "fitting_coordinator":
-        line = look_line(picks, rng)
-    else:
-        look = look_phrase(picks)
-        colours = "·".join(dict.fromkeys(p.colour for p in picks if p.colour)) or "뉴트럴"
-        template = rng.choice(_OPENINGS[agent])
-        line = template.format(
-            look=look,
-            i_ga=josa(look, "이/가"),
-            eul_reul=josa(look, "을/를"),
-            season=context.rules.season,
-            colours=colours,
-        )
-    if owned:
-        have = ", ".join(f"{o.colour} {o.sub}".strip() for o in owned)
-        look = look_phrase(picks)
-        said = {
-            "style_analyst": f"가지고 계신 {have}{josa(have, '과/와')} 길이와 품이 잘 맞아요.",
-            "trend_expert": f"{have}에 더하면 요즘 분위기가 바로 나요.",
-            "color_expert": f"{have}의 색과도 부딪히지 않아요.",
-        }
-        if agent == "fitting_coordinator":
-            return f"가지고 계신 {have}에 {look}{josa(look, '을/를')} 맞추면 한 벌이 완성돼요."
-        line = f"{line} {said[agent]}"
-    return line
+        return look_line(picks, rng)
+    look = look_phrase(picks)
+    colours = "·".join(dict.fromkeys(p.colour for p in picks if p.colour)) or "뉴트럴"
+    return rng.choice(_OPENINGS[agent]).format(
+        look=look,
+        i_ga=josa(look, "이/가"),
+        eul_reul=josa(look, "을/를"),
+        season=context.rules.season,
+        colours=colours,
+    )
 
 
 _ABSENT = {

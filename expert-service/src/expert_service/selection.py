@@ -114,6 +114,8 @@ async def gather_pool(*, catalog: Catalog, brief: Brief, rules: Rules) -> Pool:
             brief.main_of(i) == category for i in brief.items
         ):
             pool.missing[category] = _describe_request(category, brief)
+    if "DRESS" in pool.missing:
+        pool.by_category.clear()  # a look built on a dress has no body without one
     if brief.budget_total:
         _fit_budget(pool, brief)
     return pool

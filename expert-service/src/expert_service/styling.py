@@ -102,13 +102,15 @@ def drop_improper_items(*, brief: Brief, rules: Rules) -> tuple[Brief, str]:
         return brief, ""
     kept = [i for i in brief.items if i not in improper]
     colours = {k: v for k, v in brief.item_colours.items() if k not in improper}
+    # "면접에 반바지 입어도 될까요?": no, and here is what to wear there instead.
+    intent = Intent.FULL_LOOK if brief.intent == Intent.ONE_ITEM and not kept else brief.intent
     named = ", ".join(improper)
     title = occasion.title.split(" / ")[0]
     note = (
         f"{title}에는 {named}{josa(named, '이/가')} 격식에 맞지 않아서, "
         "대신 자리에 어울리는 단정한 아이템으로 골랐어요."
     )
-    return replace(brief, items=kept, item_colours=colours), note
+    return replace(brief, items=kept, item_colours=colours, intent=intent), note
 
 
 def _height_body(brief: Brief) -> str | None:

@@ -68,6 +68,10 @@ _OTHER_COLOUR = ("다른 색", "다른 컬러", "색 바꿔", "색만 바꿔", "
 _OTHER_PIECES = ("다른 거", "다른 걸", "다른거", "다른걸", "다른 상품", "다른 제품", "이거 말고",
                  "이건 말고", "그거 말고", "새로", "something else", "another one", "different one",
                  "other options", "not this")  # fmt: skip
+# "X에 어울리는 Y", "Y that goes with X": X is owned, Y is asked for.
+_GOES_WITH = re.compile(
+    r"(?:에|랑|이랑|와|과|하고)\s*(?=어울리는|어울릴|맞는|매치할)|\b(?:goes? with|to match|to go with)\b"
+)
 _TONE_WORDS = re.compile(r"(봄|여름|가을|겨울)\s*(웜|쿨|라이트|브라이트|뮤트|딥)")
 _HEIGHT = re.compile(r"(?:키\s*(?:가|는)?\s*)?(1[3-9]\d|2[0-2]\d)\s*(?:cm|센치|센티|㎝)?", re.I)
 # Negation and ownership bind to their own clause; colour binds to its own phrase.
@@ -89,6 +93,18 @@ class _Clause:
     reading: Reading
     negative: bool
     owned: bool
+
+
+def _goes_with(clause: str) -> list[tuple[str, bool]]:
+    """A clause split where "어울리는" turns from what they have to what they want: (text,
+    whether it names what they already own)."""
+    match = _GOES_WITH.search(clause)
+    if not match:
+        return [(clause, False)]
+    before, after = clause[: match.start()].strip(), clause[match.end() :].strip()
+    if match.group(0).startswith(("go", "to")):  # "a top that goes with my navy slacks"
+        return [(p, owned) for p, owned in ((before, False), (after, True)) if p]
+    return [(p, owned) for p, owned in ((before, True), (after, False)) if p]
 
 
 def _has(text: str, words: tuple[str, ...]) -> bool:
@@ -133,7 +149,9 @@ class Understanding:
         """The brief of one message; `room` (the room's earlier facts and last answer) lets a
         follow-up ("더 저렴하게") change that answer as the person meant."""
         room = room or Brief()
-        clauses = _split(text, _CLAUSE_END) or [text]
+        # "네이비 바지에 어울리는 상의": what comes before "어울리는" is theirs already.
+        parts = [part for c in _split(text, _CLAUSE_END) or [text] for part in _goes_with(c)]
+        clauses = [clause for clause, _ in parts]
         phrases = [p for c in clauses for p in _split(c, _PHRASE_END)]
         texts = _unique([text, *clauses, *phrases])[:_MAX_TEXTS]
         readings = dict(zip(texts, await self._catalog.read(texts=texts), strict=True))
@@ -143,9 +161,9 @@ class Understanding:
                 text=c,
                 reading=readings.get(c, Reading()),
                 negative=_has(c, _NEGATIVE),
-                owned=_has(c, _OWNED),
+                owned=theirs or _has(c, _OWNED),
             )
-            for c in clauses
+            for c, theirs in parts
         ]
         brief = self._facts(text, whole, parsed, readings, phrases)
         brief = _with_follow_ups(brief, text=text, room=room)
@@ -175,6 +193,8 @@ class Understanding:
             if clause.owned:
                 colour = r.colours[0] if len(r.colours) == 1 else ""
                 owned += [Piece(g.sub, g.main, colour) for g in r.garments]
+                named_mains = {g.main for g in r.garments}
+                owned += [Piece("", m, colour) for m in r.main_categories if m not in named_mains]
                 continue
             if clause.negative:
                 disliked += [*r.colours, *r.exclude_colours]

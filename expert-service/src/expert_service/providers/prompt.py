@@ -119,7 +119,7 @@ def user_prompt(context: ExpertContext) -> str:
         "예산(한 벌당)": f"{brief.budget_max:,}원" if brief.budget_max else "",
         "예산(코디 전체 합계)": f"{brief.budget_total:,}원" if brief.budget_total else "",
         "요청한 아이템": ", ".join(brief.items),
-        "이미 가지고 있는 옷": ", ".join(f"{o.colour} {o.sub}".strip() for o in brief.owned),
+        "이미 가지고 있는 옷": ", ".join(o.said for o in brief.owned),
         "카탈로그에 없는 것": ", ".join(n.word for n in brief.not_carried),
         "이번 요청의 변화": ", ".join(brief.changes),
     }
