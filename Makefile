@@ -40,7 +40,7 @@ eval-search: install ## precision@10 and nDCG@10 of product search over bench/se
 bench-search: install ## SearchProducts p50/p99 over gRPC on a 10,000-product catalog, cached GetProduct latency
 	$(RUN) python bench/bench_search.py
 
-eval-experts: ## the expert panel (offline engine) through 49 stylist scenarios: score per check, overall, timings
+eval-experts: ## the expert panel (offline engine): development and held-out stylist sets, scored apart; timings
 	$(RUN) python bench/eval_experts.py --start-product-service
 
 bench-fitting: install ## local try-on seconds per picture, normal and HD, p50/p95 over 20 runs

@@ -245,7 +245,8 @@ def check(scenario: Scenario, turns: list[list], catalog: dict) -> dict[str, boo
 def photo_url(scenario: Scenario) -> str:
     if not scenario.photo:
         return ""
-    return f"http://127.0.0.1:8000/media/uploads/{scenario.photo}.jpg"
+    # Where chat-service hands a person's upload to the experts: the private uploads folder.
+    return f"http://127.0.0.1:8000/media/private/uploads/{scenario.photo}.jpg"
 
 
 @dataclass
@@ -509,8 +510,8 @@ async def main() -> int:
     os.environ["OBJECT_STORE_DIR"] = str(media)
     os.environ["MEDIA_BASE_URL"] = "http://127.0.0.1:8000/media"
     for name, rgb in PHOTOS.items():
-        (media / "uploads").mkdir(exist_ok=True)
-        (media / "uploads" / f"{name}.jpg").write_bytes(make_photo(rgb))
+        (media / "private" / "uploads").mkdir(parents=True, exist_ok=True)
+        (media / "private" / "uploads" / f"{name}.jpg").write_bytes(make_photo(rgb))
 
     address, source, stop_product = await open_catalog(args)
 

@@ -187,7 +187,8 @@ def assign_picks(
                 picks[angle].append(fresh[0])
                 taken.add(fresh[0].product_id)
     for angle, chosen in picks.items():
-        picks[angle] = _with_suit_partner(chosen, pool)
+        others = {p.product_id for a, ps in picks.items() if a != angle for p in ps}
+        picks[angle] = _with_suit_partner(chosen, pool, others)
     return picks
 
 
@@ -203,12 +204,14 @@ def _pairs(jacket: Product, bottom: Product) -> bool:
     ) == (jacket.brand, jacket.colour, jacket.material)
 
 
-def _with_suit_partner(chosen: list[Product], pool: Pool) -> list[Product]:
-    """A suit jacket is worn with its own trousers or skirt when the pool has them."""
+def _with_suit_partner(chosen: list[Product], pool: Pool, others: set[str]) -> list[Product]:
+    """A suit jacket is worn with its own trousers or skirt when the pool has them (and no
+    other expert shows that very piece)."""
     jacket = next((p for p in chosen if p.sub_category == "수트자켓"), None)
     if jacket is None or any(_pairs(jacket, p) for p in chosen):
         return chosen
-    partner = next((p for p in pool.by_category.get("BOTTOM", []) if _pairs(jacket, p)), None)
+    bottoms = pool.by_category.get("BOTTOM", [])
+    partner = next((p for p in bottoms if _pairs(jacket, p) and p.product_id not in others), None)
     if partner is None:
         return chosen
     return [partner if p.main_category == "BOTTOM" else p for p in chosen]
