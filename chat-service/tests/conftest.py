@@ -3,7 +3,7 @@ by a small scripted ExpertService written here."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -12,6 +12,7 @@ from chat_service.server import MIGRATIONS, SERVICE_NAME
 from chat_service.servicer import ChatServicer
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog
+from chat_service.turn_queue import TurnQueue, consumer_name
 from chat_service.turns import TurnRunner
 from tftkit.grpc_client import open_channel
 from tftkit.object_store import LocalObjectStore
@@ -42,6 +43,14 @@ class ScriptedPanel(expert_pb2_grpc.ExpertServiceServicer):
     hang_after: int | None = None
     requests: list[expert_pb2.ConsultRequest] = field(default_factory=list)
     adoptions: list[tuple[list[str], tuple]] = field(default_factory=list)
+
+    async def ListExperts(self, request, context):
+        return expert_pb2.ListExpertsResponse(
+            experts=[
+                expert_pb2.Expert(agent_id=agent_id, agent_name=name, agent_role=role)
+                for agent_id, (name, role) in EXPERTS.items()
+            ]
+        )
 
     async def AdoptGuestMemory(self, request, context):
         self.adoptions.append((list(request.room_ids), tuple(context.invocation_metadata())))
@@ -87,6 +96,8 @@ class ChatHarness:
     runner: TurnRunner
     servicer_settings: ChatSettings
     identities: TestIdentities
+    # Another replica's runner on the same queue (to take over from a dead one).
+    new_runner: Callable[[], TurnRunner]
 
     def as_user(self, user_id: str):
         """Metadata of a call made for `user_id` (a token signed by the tests' own key)."""
@@ -116,14 +127,32 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
     ):
         await apply_migrations(pool, MIGRATIONS)
         events = TurnEventLog(redis=redis, ttl_seconds=60, idle_limit_seconds=10)
-        runner = TurnRunner(
-            pool=pool,
-            events=events,
-            experts=expert_pb2_grpc.ExpertServiceStub(expert_channel),
-            timeout_seconds=settings.turn_timeout_seconds,
-            max_concurrent=4,
-            max_input_chars=settings.max_input_chars,
-        )
+        queue_key = f"chat-test-queue-{uuid.uuid4().hex[:8]}"
+
+        def new_runner() -> TurnRunner:
+            """A process's runner: its own consumer on the test's queue."""
+            queue = TurnQueue(
+                redis=redis,
+                key=queue_key,
+                group="turn-workers",
+                consumer=consumer_name(),
+                lease_seconds=1.0,
+            )
+            return TurnRunner(
+                pool=pool,
+                redis=redis,
+                events=events,
+                queue=queue,
+                experts=expert_pb2_grpc.ExpertServiceStub(expert_channel),
+                timeout_seconds=settings.turn_timeout_seconds,
+                workers=4,
+                max_queued=50,
+                max_input_chars=settings.max_input_chars,
+            )
+
+        runner = new_runner()
+        await runner.queue.ensure_group()
+        runner.run_workers()
         identities = TestIdentities()
         servicer = ChatServicer(
             pool=pool,
@@ -148,8 +177,10 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
                 panel=panel,
                 runner=runner,
                 servicer_settings=settings,
+                new_runner=new_runner,
             )
         await runner.shutdown()
+        await redis.delete(queue_key)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from thefirsttake.chat.v1 import chat_pb2
 from thefirsttake.common.v1 import common_pb2
+from thefirsttake.expert.v1 import expert_pb2
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -45,6 +47,40 @@ class Answer:
     products: list[ProductRef] = field(default_factory=list)
     completed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    # An answer crosses the service edge in three shapes; each conversion lives here, once.
+    @classmethod
+    def from_expert(cls, done: expert_pb2.ExpertCompleted) -> "Answer":
+        """An expert's completion as expert-service sends it."""
+        return cls(
+            agent_id=done.expert.agent_id,
+            agent_name=done.expert.agent_name,
+            agent_role=done.expert.agent_role,
+            message=done.message,
+            products=[ProductRef.from_proto(p) for p in done.products],
+        )
+
+    @classmethod
+    def from_event(cls, event: chat_pb2.TurnEvent) -> "Answer":
+        """A `complete` event of a turn's log, with the moment it was logged."""
+        done = event.complete
+        return cls(
+            agent_id=done.agent_id,
+            agent_name=done.agent_name,
+            agent_role=done.agent_role,
+            message=done.message,
+            products=[ProductRef.from_proto(p) for p in done.products],
+            completed_at=datetime.fromtimestamp(event.timestamp_ms / 1000, UTC),
+        )
+
+    def to_event(self) -> chat_pb2.ExpertComplete:
+        return chat_pb2.ExpertComplete(
+            agent_id=self.agent_id,
+            agent_name=self.agent_name,
+            agent_role=self.agent_role,
+            message=self.message,
+            products=[p.to_proto() for p in self.products],
+        )
+
 
 @dataclass(frozen=True)
 class StoredMessage:
@@ -72,10 +108,22 @@ class _Before:
 
 
 async def store_user_message(
-    *, conn: asyncpg.Connection, room_id: int, turn_id: uuid.UUID, content: str, image_url: str
+    *,
+    conn: asyncpg.Connection,
+    room_id: int,
+    turn_id: uuid.UUID,
+    content: str,
+    image_url: str,
+    polled: bool = False,
 ) -> int:
-    """Records the turn and the person's message (call inside the turn's first transaction)."""
-    await conn.execute("INSERT INTO turns (id, room_id) VALUES ($1, $2)", turn_id, room_id)
+    """Records the turn and the person's message (call inside the turn's first transaction).
+    A polled turn counts its answers handed out (`delivered`); a streamed one has none to."""
+    await conn.execute(
+        "INSERT INTO turns (id, room_id, delivered) VALUES ($1, $2, $3)",
+        turn_id,
+        room_id,
+        0 if polled else None,
+    )
     return await conn.fetchval(
         "INSERT INTO messages (room_id, turn_id, message_type, content, image_url)"
         " VALUES ($1, $2, 'USER', $3, $4) RETURNING id",
@@ -123,6 +171,26 @@ async def store_answers(
             "UPDATE turns SET status = $2, finished_at = now() WHERE id = $1", turn_id, status
         )
     return written
+
+
+async def stored_answers(*, pool: asyncpg.Pool, turn_id: uuid.UUID) -> list[Answer]:
+    """A turn's stored answers in the order they completed."""
+    rows = await pool.fetch(
+        "SELECT agent_type, agent_name, agent_role, content, products, created_at FROM messages"
+        " WHERE turn_id = $1 AND message_type = 'AI' ORDER BY created_at, id",
+        turn_id,
+    )
+    return [
+        Answer(
+            agent_id=row["agent_type"],
+            agent_name=row["agent_name"] or "",
+            agent_role=row["agent_role"] or "",
+            message=row["content"],
+            products=[ProductRef(**p) for p in json.loads(row["products"])],
+            completed_at=row["created_at"],
+        )
+        for row in rows
+    ]
 
 
 def encode_cursor(message: StoredMessage) -> str:

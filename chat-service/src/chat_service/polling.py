@@ -1,8 +1,9 @@
-"""Polling mode: a turn's completed answers handed out one per `receive`, in order.
+"""Polling mode: every polled turn's answers handed out one per `receive`, in order, each once.
 
-The answers come from the same per-turn event log the streams read; a per-turn counter
-in Redis says how many were delivered, advanced with an optimistic transaction so two
-pollers never receive the same answer.
+A room's polled turns are served oldest first. A turn's answers come from its event log while
+it runs and from the stored messages once it ended (so an expired log loses nothing); how many
+went out is a counter on the turn row, advanced with a compare-and-set so two pollers never
+receive the same answer.
 """
 
 import uuid
@@ -10,52 +11,61 @@ from dataclasses import dataclass
 from enum import Enum
 
 import asyncpg
-from redis.asyncio import Redis
-from redis.exceptions import WatchError
 
-from chat_service.turn_events import TurnEventLog, is_terminal
-from thefirsttake.chat.v1 import chat_pb2
+from chat_service.messages import Answer, stored_answers
+from chat_service.turn_events import TurnEventLog, logged_answers
 
 
 class ReceiveState(Enum):
-    READY = "READY"
-    PENDING = "PENDING"
-    DONE = "DONE"
+    READY = "READY"  # here is the next answer
+    PENDING = "PENDING"  # a turn is still running: ask again shortly
+    DONE = "DONE"  # every answer of every polled turn was handed out
 
 
 @dataclass(frozen=True)
 class Received:
     state: ReceiveState
     order: int = 0
-    answer: chat_pb2.ExpertComplete | None = None
+    answer: Answer | None = None
 
 
-async def latest_turn(*, pool: asyncpg.Pool, room_id: int) -> uuid.UUID | None:
-    """The room's newest turn, or None when nothing was ever sent."""
-    return await pool.fetchval(
-        "SELECT id FROM turns WHERE room_id = $1 ORDER BY created_at DESC LIMIT 1", room_id
-    )
+_NEXT_TURN = """
+SELECT t.id, t.status, t.delivered
+FROM turns t
+WHERE t.room_id = $1 AND t.delivered IS NOT NULL
+  AND (t.status = 'RUNNING'
+       OR t.delivered < (SELECT count(*) FROM messages m
+                         WHERE m.turn_id = t.id AND m.message_type = 'AI'))
+ORDER BY t.created_at, t.id
+LIMIT 1
+"""
+_ATTEMPTS = 8  # compare-and-set retries when pollers race
 
 
-async def receive_next(
-    *, redis: Redis, events: TurnEventLog, turn_id: uuid.UUID, ttl_seconds: int
-) -> Received:
-    """The next undelivered answer of the turn, or whether more may still come."""
-    logged = await events.read_all(turn_id)
-    answers = [e.complete for e in logged if e.WhichOneof("event") == "complete"]
-    finished = any(is_terminal(e) for e in logged)
-    key = f"turn:{turn_id}:delivered"
-    async with redis.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                await pipe.watch(key)
-                delivered = int(await pipe.get(key) or 0)
-                if delivered >= len(answers):
-                    await pipe.unwatch()
-                    return Received(ReceiveState.DONE if finished else ReceiveState.PENDING)
-                pipe.multi()
-                pipe.set(key, delivered + 1, ex=ttl_seconds)
-                await pipe.execute()
-                return Received(ReceiveState.READY, delivered + 1, answers[delivered])
-            except WatchError:
-                continue
+async def receive_next(*, pool: asyncpg.Pool, events: TurnEventLog, room_id: int) -> Received:
+    """The room's next undelivered answer, or whether more may still come."""
+    for _ in range(_ATTEMPTS):
+        turn = await pool.fetchrow(_NEXT_TURN, room_id)
+        if turn is None:
+            return Received(ReceiveState.DONE)
+        answers = await _answers(pool, events, turn["id"], running=turn["status"] == "RUNNING")
+        delivered = turn["delivered"]
+        if delivered >= len(answers):
+            return Received(ReceiveState.PENDING)
+        taken = await pool.fetchval(
+            "UPDATE turns SET delivered = delivered + 1 WHERE id = $1 AND delivered = $2"
+            " RETURNING delivered",
+            turn["id"],
+            delivered,
+        )
+        if taken is not None:
+            return Received(ReceiveState.READY, taken, answers[taken - 1])
+    return Received(ReceiveState.PENDING)
+
+
+async def _answers(
+    pool: asyncpg.Pool, events: TurnEventLog, turn_id: uuid.UUID, *, running: bool
+) -> list[Answer]:
+    if running:
+        return logged_answers(await events.read_all(turn_id))
+    return await stored_answers(pool=pool, turn_id=turn_id)

@@ -1,34 +1,22 @@
-"""Turns whose runner died (a crash, a kill) are closed from their event log.
+"""Turns no worker can finish any more are closed from their event log.
 
-A runner stores its answers when it ends, even when cancelled; only a process that dies
-outright leaves a turn RUNNING. Past the turn deadline no runner can still own it, so a
-sweep stores the answers the log holds (idempotently) and closes the turn as FAILED.
+A turn's queue entry outlives the worker that runs it, so a dead worker's turn is taken over
+(see turn_queue.py). Only a turn whose entry is gone too (Redis lost its data) stays RUNNING
+for good: past every attempt's deadline, a sweep stores the answers its log holds
+(idempotently) and closes it as FAILED.
 """
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 
 import asyncpg
 
-from chat_service.messages import Answer, ProductRef, store_answers
-from chat_service.turn_events import TurnEventLog, is_terminal
+from chat_service.messages import store_answers
+from chat_service.turn_events import TurnEventLog, is_terminal, logged_answers
 from chat_service.turns import TURN_FAILED_MESSAGE
 from thefirsttake.chat.v1 import chat_pb2
 
 log = logging.getLogger(__name__)
-
-
-def _answer(event: chat_pb2.TurnEvent) -> Answer:
-    done = event.complete
-    return Answer(
-        agent_id=done.agent_id,
-        agent_name=done.agent_name,
-        agent_role=done.agent_role,
-        message=done.message,
-        products=[ProductRef.from_proto(p) for p in done.products],
-        completed_at=datetime.fromtimestamp(event.timestamp_ms / 1000, UTC),
-    )
 
 
 async def recover_abandoned_turns(
@@ -42,7 +30,7 @@ async def recover_abandoned_turns(
     )
     for turn in abandoned:
         logged = await events.read_all(turn["id"])
-        answers = [_answer(e) for e in logged if e.WhichOneof("event") == "complete"]
+        answers = logged_answers(logged)
         await store_answers(
             pool=pool, room_id=turn["room_id"], turn_id=turn["id"], answers=answers, status="FAILED"
         )

@@ -7,7 +7,8 @@ from chat_service.recovery import sweep_forever
 from chat_service.servicer import ChatServicer
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog
-from chat_service.turns import TurnRunner
+from chat_service.turn_queue import TurnQueue, consumer_name
+from chat_service.turns import MAX_ATTEMPTS, TurnRunner
 from tftkit.grpc_client import open_channel
 from tftkit.grpc_server import GrpcServer
 from tftkit.identity import auth_service_verifier
@@ -34,12 +35,23 @@ async def serve(settings: ChatSettings) -> None:
             ttl_seconds=settings.turn_events_ttl_seconds,
             idle_limit_seconds=settings.turn_timeout_seconds + 30,
         )
+        queue = TurnQueue(
+            redis=redis,
+            key=settings.turn_queue_key,
+            group="turn-workers",
+            consumer=consumer_name(),
+            lease_seconds=settings.turn_lease_seconds,
+        )
+        await queue.ensure_group()
         runner = TurnRunner(
             pool=pool,
+            redis=redis,
             events=events,
+            queue=queue,
             experts=expert_pb2_grpc.ExpertServiceStub(expert_channel),
             timeout_seconds=settings.turn_timeout_seconds,
-            max_concurrent=settings.max_concurrent_turns,
+            workers=settings.max_concurrent_turns,
+            max_queued=settings.max_queued_turns,
             max_input_chars=settings.max_input_chars,
         )
         verifier = auth_service_verifier(auth_channel)
@@ -64,10 +76,14 @@ async def serve(settings: ChatSettings) -> None:
             sweep_forever(
                 pool=pool,
                 events=events,
-                older_than_seconds=settings.turn_timeout_seconds + 60,
+                # Past every attempt a queued turn may get (MAX_ATTEMPTS deadlines and leases).
+                older_than_seconds=MAX_ATTEMPTS
+                * (settings.turn_timeout_seconds + settings.turn_lease_seconds)
+                + 60,
                 every_seconds=60,
             )
         )
+        runner.run_workers()
         try:
             await server.run()
         finally:

@@ -159,6 +159,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             image_url=request.image_url,
             expert_ids=[],
             experts_image_url=await self._experts_image(context, owner.user_id, request),
+            polled=True,
         )
         started = await self._start(context, turn_request)
         return chat_pb2.SendMessageResponse(
@@ -168,15 +169,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
     async def ReceiveAnswer(self, request, context) -> chat_pb2.ReceiveAnswerResponse:
         owner = await caller_id(context)
         room = await self._owned_room(context, owner, request.room_id)
-        turn_id = await polling.latest_turn(pool=self._pool, room_id=room.id)
-        if turn_id is None:
-            return chat_pb2.ReceiveAnswerResponse(state=chat_pb2.ReceiveAnswerResponse.DONE)
-        received = await polling.receive_next(
-            redis=self._redis,
-            events=self._events,
-            turn_id=turn_id,
-            ttl_seconds=self._settings.turn_events_ttl_seconds,
-        )
+        received = await polling.receive_next(pool=self._pool, events=self._events, room_id=room.id)
         response = chat_pb2.ReceiveAnswerResponse(
             state=chat_pb2.ReceiveAnswerResponse.State.Value(received.state.value)
         )
@@ -187,7 +180,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             response.agent_name = answer.agent_name
             response.agent_role = answer.agent_role
             response.message = answer.message
-            response.products.extend(answer.products)
+            response.products.extend(p.to_proto() for p in answer.products)
         return response
 
     async def MergeGuestRooms(self, request, context) -> chat_pb2.MergeGuestRoomsResponse:

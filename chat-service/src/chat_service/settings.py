@@ -18,8 +18,15 @@ class ChatSettings(ServiceSettings):
     turn_timeout_seconds: float = 180.0
     # Deadline of other calls to expert-service (moving a guest's memory on login).
     rpc_timeout_seconds: float = 5.0
-    # Turns running at once in this process; more are refused with RESOURCE_EXHAUSTED.
+    # Turns this process runs at once (its workers on the shared turn queue).
     max_concurrent_turns: int = 64
+    # Turns queued or running across every replica; more are refused with RESOURCE_EXHAUSTED.
+    max_queued_turns: int = 1000
+    # A worker that stops renewing its hold on a turn this long is taken for dead, and another
+    # worker finishes the turn.
+    turn_lease_seconds: float = 20.0
+    # The Redis stream of queued turns (one per deployment).
+    turn_queue_key: str = "chat:turn-queue"
     # How long a turn's events stay replayable (Last-Event-ID, polling) after it ends.
     turn_events_ttl_seconds: int = 3600
     # Turns one user may start per minute (0: no limit); more answer 429.

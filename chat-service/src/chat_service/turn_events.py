@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from chat_service.messages import Answer
 from thefirsttake.chat.v1 import chat_pb2
 
 _FIELD = "e"
@@ -40,6 +41,15 @@ def is_terminal(event: chat_pb2.TurnEvent) -> bool:
     """True for the last event of a turn: final_complete, or an error of the whole turn."""
     kind = event.WhichOneof("event")
     return kind == "final_complete" or (kind == "error" and not event.error.agent_id)
+
+
+def logged_answers(logged: list[chat_pb2.TurnEvent]) -> list[Answer]:
+    """The completed answers an event log holds, one per expert, in order."""
+    answers: dict[str, Answer] = {}
+    for event in logged:
+        if event.WhichOneof("event") == "complete" and event.complete.agent_id not in answers:
+            answers[event.complete.agent_id] = Answer.from_event(event)
+    return list(answers.values())
 
 
 class TurnEventLog:

@@ -1,8 +1,12 @@
-"""Turns: store the person's message, run the experts, log their events, store the answers.
+"""Turns: store the person's message, queue the turn, run the experts, log their events, store
+the answers.
 
-A turn takes at most two transactions: one for the room/turn/user message before any
-expert runs, one batch for every completed answer at the end. The run is a background
-task, so it finishes and stores its answers whether or not anyone is still listening.
+A turn takes at most two transactions: one for the room/turn/user message before any expert
+runs, one batch for every completed answer at the end. `start` stores and queues; a worker of
+any replica runs the turn (see turn_queue.py), so it finishes and stores its answers whether or
+not anyone is still listening, and whether or not the process that took it survives: a turn
+taken over from a dead worker keeps the answers its event log already holds and asks only the
+experts still missing.
 """
 
 import asyncio
@@ -12,11 +16,13 @@ from dataclasses import dataclass
 
 import asyncpg
 import grpc
+from redis.asyncio import Redis
 
 from chat_service import rooms
 from chat_service.expert_client import consult
-from chat_service.messages import Answer, ProductRef, store_answers, store_user_message
-from chat_service.turn_events import TurnEventLog
+from chat_service.messages import Answer, store_answers, store_user_message
+from chat_service.turn_events import TurnEventLog, is_terminal, logged_answers
+from chat_service.turn_queue import TurnJob, TurnQueue
 from thefirsttake.chat.v1 import chat_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
@@ -26,6 +32,8 @@ CONNECTED_MESSAGE = "SSE 연결 성공"
 FINAL_MESSAGE = "모든 전문가의 답변이 완료되었습니다."
 TURN_FAILED_MESSAGE = "전문가 답변을 가져오지 못했습니다. 잠시 후 다시 시도해 주세요."
 TURN_TIMEOUT_MESSAGE = "전문가 답변 시간이 초과되었습니다. 잠시 후 다시 시도해 주세요."
+# A turn whose workers keep dying is given up after this many attempts.
+MAX_ATTEMPTS = 3
 
 
 class InvalidTurn(ValueError):
@@ -48,6 +56,8 @@ class TurnRequest:
     # Where the experts read the picture (the caller's upload in the store); the stored message
     # keeps `image_url`, the address its owner sees.
     experts_image_url: str = ""
+    # Sent in polling mode: its answers are handed out by ReceiveAnswer.
+    polled: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,28 +73,35 @@ class TurnRunner:
         self,
         *,
         pool: asyncpg.Pool,
+        redis: Redis,
         events: TurnEventLog,
+        queue: TurnQueue,
         experts: expert_pb2_grpc.ExpertServiceStub,
         timeout_seconds: float,
-        max_concurrent: int,
+        workers: int,
+        max_queued: int,
         max_input_chars: int,
     ) -> None:
         self._pool = pool
+        self._redis = redis
         self._events = events
+        self._queue = queue
         self._experts = experts
         self._timeout = timeout_seconds
-        self._max_concurrent = max_concurrent
+        self._workers = workers
+        self._max_queued = max_queued
         self._max_input_chars = max_input_chars
-        self._running: set[asyncio.Task[None]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     async def start(self, request: TurnRequest) -> StartedTurn:
-        """Stores the person's message and starts the experts in the background."""
+        """Stores the person's message and queues the turn."""
         text = request.user_input.strip()
         if not text:
             raise InvalidTurn("user_input is required")
         if len(text) > self._max_input_chars:
             raise InvalidTurn(f"user_input is longer than {self._max_input_chars} characters")
-        if len(self._running) >= self._max_concurrent:
+        if await self._queue.backlog() >= self._max_queued:
             raise TooBusy()
         started = await self._store_opening(request, text)
         if started.room_created:
@@ -95,9 +112,17 @@ class TurnRunner:
             started.turn_id,
             connect=chat_pb2.Connected(room_id=str(started.room_id), turn_id=str(started.turn_id)),
         )
-        task = asyncio.create_task(self._run(started, request, text))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        await self._queue.put(
+            TurnJob(
+                turn_id=str(started.turn_id),
+                room_id=started.room_id,
+                owner_id=request.owner_id,
+                owner_token=request.owner_token,
+                user_input=text,
+                image_url=request.experts_image_url or request.image_url,
+                expert_ids=list(request.expert_ids),
+            )
+        )
         return started
 
     async def _store_opening(self, request: TurnRequest, text: str) -> StartedTurn:
@@ -116,6 +141,7 @@ class TurnRunner:
                 turn_id=turn_id,
                 content=text,
                 image_url=request.image_url,
+                polled=request.polled,
             )
         return StartedTurn(
             turn_id=turn_id,
@@ -124,35 +150,111 @@ class TurnRunner:
             user_message_id=message_id,
         )
 
-    async def _run(self, turn: StartedTurn, request: TurnRequest, text: str) -> None:
-        answers: list[Answer] = []
-        failure = ""
+    @property
+    def queue(self) -> TurnQueue:
+        return self._queue
+
+    def run_workers(self) -> None:
+        """Starts this process's workers (call once the pools are up)."""
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+
+    async def _work(self) -> None:
+        # A flag as well as the cancel: redis-py may turn a cancelled blocking read into a
+        # connection error, which must not keep a stopping worker looping.
+        while not self._stopping:
+            try:
+                taken = await self._queue.reclaim() or await self._queue.take(block_ms=2000)
+            except (OSError, ConnectionError) as error:  # Redis away: try again shortly
+                if self._stopping:
+                    return
+                log.warning("turn queue unavailable: %s", error)
+                await asyncio.sleep(1)
+                continue
+            for entry_id, job in taken:
+                await self._process(entry_id, job)
+
+    async def _process(self, entry_id: str, job: TurnJob) -> None:
+        lease = asyncio.create_task(self._hold(entry_id))
+        try:
+            await self.run(job)
+            await self._queue.done(entry_id)
+        except asyncio.CancelledError:
+            raise  # shutting down: the entry stays pending and another worker finishes it
+        except Exception:
+            log.exception("turn %s could not be run", job.turn_id)
+        finally:
+            lease.cancel()
+
+    async def _hold(self, entry_id: str) -> None:
+        while True:
+            await asyncio.sleep(self._queue.lease_seconds / 3)
+            try:
+                await self._queue.touch(entry_id)
+            except (OSError, ConnectionError) as error:
+                log.warning("could not renew the lease of %s: %s", entry_id, error)
+
+    async def run(self, job: TurnJob) -> None:
+        """Runs a queued turn to its end, taking over what an earlier attempt left."""
+        turn_id = uuid.UUID(job.turn_id)
+        status = await self._pool.fetchval("SELECT status FROM turns WHERE id = $1", turn_id)
+        if status != "RUNNING":
+            return  # finished already (or its room was deleted)
+        logged = await self._events.read_all(turn_id)
+        answers = logged_answers(logged)
+        attempts = await self._redis.incr(f"turn:{turn_id}:attempts")
+        await self._redis.expire(f"turn:{turn_id}:attempts", 86_400)
+        ended = next((e for e in logged if is_terminal(e)), None)
+        if ended is not None or attempts > MAX_ATTEMPTS:
+            # It ended (or keeps killing its workers): store what it holds, once.
+            failed = ended is None or ended.WhichOneof("event") == "error"
+            await self._finish(turn_id, job.room_id, answers, TURN_FAILED_MESSAGE if failed else "",
+                               announce=ended is None)  # fmt: skip
+            return
+        remaining, failure = job.expert_ids, ""
+        if answers:
+            try:
+                wanted = job.expert_ids or await self._every_expert(job)
+            except grpc.aio.AioRpcError as error:
+                log.warning("listing the experts failed: %s", error.code().name)
+                await self._finish(turn_id, job.room_id, answers, TURN_FAILED_MESSAGE)
+                return
+            done = {a.agent_id for a in answers}
+            remaining = [e for e in wanted if e not in done]
+        if not answers or remaining:
+            failure = await self._consult(turn_id, job, remaining, answers)
+        await self._finish(turn_id, job.room_id, answers, failure)
+
+    async def _every_expert(self, job: TurnJob) -> list[str]:
+        """The panel's experts, as expert-service lists them (it owns the list)."""
+        reply = await self._experts.ListExperts(
+            expert_pb2.ListExpertsRequest(),
+            metadata=(("authorization", f"Bearer {job.owner_token}"),),
+            timeout=10,
+        )
+        return [e.agent_id for e in reply.experts]
+
+    async def _consult(
+        self, turn_id: uuid.UUID, job: TurnJob, expert_ids: list[str], answers: list[Answer]
+    ) -> str:
+        """Relays one consultation; returns the turn's failure message ("" when none)."""
         try:
             async with asyncio.timeout(self._timeout):
                 async for event in consult(
                     stub=self._experts,
-                    token=request.owner_token,
-                    room_id=turn.room_id,
-                    user_input=text,
-                    image_url=request.experts_image_url or request.image_url,
-                    expert_ids=request.expert_ids,
+                    token=job.owner_token,
+                    room_id=job.room_id,
+                    user_input=job.user_input,
+                    image_url=job.image_url,
+                    expert_ids=expert_ids,
                     timeout_seconds=self._timeout,
                 ):
-                    await self._relay(turn.turn_id, event, answers)
+                    await self._relay(turn_id, event, answers)
         except TimeoutError:
-            failure = TURN_TIMEOUT_MESSAGE
+            return TURN_TIMEOUT_MESSAGE
         except grpc.aio.AioRpcError as error:
             log.warning("consult failed: %s", error.code().name)
-            failure = _client_message(error) or TURN_FAILED_MESSAGE
-        except asyncio.CancelledError:
-            failure = TURN_FAILED_MESSAGE
-            raise
-        except Exception:
-            log.exception("turn failed")
-            failure = TURN_FAILED_MESSAGE
-        finally:
-            # Shielded: a shutdown that cancels the run must not lose completed answers.
-            await asyncio.shield(self._finish(turn, answers, failure))
+            return _client_message(error) or TURN_FAILED_MESSAGE
+        return ""
 
     async def _relay(
         self, turn_id: uuid.UUID, event: expert_pb2.ConsultEvent, answers: list[Answer]
@@ -167,16 +269,9 @@ class TurnRunner:
                 ),
             )
         elif kind == "completed":
-            done = event.completed
-            answer = Answer(
-                agent_id=done.expert.agent_id,
-                agent_name=done.expert.agent_name,
-                agent_role=done.expert.agent_role,
-                message=done.message,
-                products=[ProductRef.from_proto(p) for p in done.products],
-            )
+            answer = Answer.from_expert(event.completed)
             answers.append(answer)
-            await self._emit(turn_id, complete=_complete_event(answer))
+            await self._emit(turn_id, complete=answer.to_event())
         elif kind == "failed":
             await self._emit(
                 turn_id,
@@ -185,23 +280,39 @@ class TurnRunner:
                 ),
             )
 
-    async def _finish(self, turn: StartedTurn, answers: list[Answer], failure: str) -> None:
+    async def _finish(
+        self,
+        turn_id: uuid.UUID,
+        room_id: int,
+        answers: list[Answer],
+        failure: str,
+        *,
+        announce: bool = True,
+    ) -> None:
+        # Shielded: a shutdown that cancels the worker must not cut the one final write.
+        await asyncio.shield(self._store_and_announce(turn_id, room_id, answers, failure, announce))
+
+    async def _store_and_announce(
+        self, turn_id: uuid.UUID, room_id: int, answers: list[Answer], failure: str, announce: bool
+    ) -> None:
         try:
             await store_answers(
                 pool=self._pool,
-                room_id=turn.room_id,
-                turn_id=turn.turn_id,
+                room_id=room_id,
+                turn_id=turn_id,
                 answers=answers,
                 status="FAILED" if failure else "COMPLETED",
             )
         except Exception:
-            log.exception("storing the answers of turn %s failed", turn.turn_id)
+            log.exception("storing the answers of turn %s failed", turn_id)
             failure = failure or TURN_FAILED_MESSAGE
+        if not announce:
+            return
         if failure:
-            await self._emit(turn.turn_id, error=chat_pb2.TurnError(message=failure))
+            await self._emit(turn_id, error=chat_pb2.TurnError(message=failure))
         else:
             await self._emit(
-                turn.turn_id,
+                turn_id,
                 final_complete=chat_pb2.TurnComplete(
                     message=FINAL_MESSAGE, total_experts=len(answers)
                 ),
@@ -211,21 +322,12 @@ class TurnRunner:
         await self._events.append(turn_id, chat_pb2.TurnEvent(**event))
 
     async def shutdown(self) -> None:
-        """Cancels running turns; each still stores what completed before it ends."""
-        tasks = list(self._running)
-        for task in tasks:
+        """Stops this process's workers; a turn they were running stays queued and another
+        worker (of any replica, or this one after a restart) finishes it."""
+        self._stopping = True
+        for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _complete_event(answer: Answer) -> chat_pb2.ExpertComplete:
-    return chat_pb2.ExpertComplete(
-        agent_id=answer.agent_id,
-        agent_name=answer.agent_name,
-        agent_role=answer.agent_role,
-        message=answer.message,
-        products=[p.to_proto() for p in answer.products],
-    )
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 def _client_message(error: grpc.aio.AioRpcError) -> str:
