@@ -253,7 +253,8 @@ async def stream_new_or_existing(
 
 class SendBody(BaseModel):
     content: str = Field(min_length=1, max_length=2000, pattern=TEXT_PATTERN)
-    image_url: str = Field("", max_length=2048, pattern=TEXT_PATTERN)
+    # The original's clients send `"image_url": null` when there is no picture.
+    image_url: str | None = Field(None, max_length=2048, pattern=TEXT_PATTERN)
 
 
 RoomIdQuery = Annotated[str, Query(alias="roomId", pattern=ROOM_ID_PATTERN)]
