@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+import grpc
 import pytest
 
 from chat_service.server import MIGRATIONS, SERVICE_NAME
@@ -41,6 +42,8 @@ class ScriptedPanel(expert_pb2_grpc.ExpertServiceServicer):
 
     fail: set[str] = field(default_factory=set)
     hang_after: int | None = None
+    # Drop the stream with UNAVAILABLE after this many completions, once (a restart).
+    drop_after: int | None = None
     requests: list[expert_pb2.ConsultRequest] = field(default_factory=list)
     adoptions: list[tuple[list[str], tuple]] = field(default_factory=list)
 
@@ -62,6 +65,9 @@ class ScriptedPanel(expert_pb2_grpc.ExpertServiceServicer):
         for done, agent_id in enumerate(chosen):
             if self.hang_after is not None and done >= self.hang_after:
                 await asyncio.sleep(3600)
+            if self.drop_after is not None and done >= self.drop_after:
+                self.drop_after = None
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
             name, role = EXPERTS[agent_id]
             expert = expert_pb2.Expert(agent_id=agent_id, agent_name=name, agent_role=role)
             if agent_id in self.fail:

@@ -173,6 +173,23 @@ async def test_a_turn_whose_worker_dies_is_taken_over_and_stored_once(chat, alic
     assert list(chat.panel.requests[-1].expert_ids) == panel[2:]
 
 
+async def test_expert_service_away_mid_turn_is_waited_out_asking_only_the_missing(chat, alice):
+    chat.panel.drop_after = 2
+    events = await run_turn(chat, alice, user_input="데이트룩")
+    assert kinds(events)[-1] == "final_complete"
+    room_id = int(events[0].room.room_id)
+    stored = await chat.pool.fetch(
+        "SELECT agent_type FROM messages WHERE room_id = $1 AND message_type = 'AI'", room_id
+    )
+    assert sorted(r["agent_type"] for r in stored) == sorted(
+        ["style_analyst", "trend_expert", "color_expert", "fitting_coordinator"]
+    )
+    assert [list(r.expert_ids) for r in chat.panel.requests] == [
+        [],
+        ["color_expert", "fitting_coordinator"],
+    ]
+
+
 async def test_too_many_turns_a_minute_are_refused_for_that_user_only(chat, alice, bob):
     chat_settings = chat.servicer_settings
     chat_settings.turns_per_minute = 2

@@ -34,6 +34,8 @@ TURN_FAILED_MESSAGE = "전문가 답변을 가져오지 못했습니다. 잠시 
 TURN_TIMEOUT_MESSAGE = "전문가 답변 시간이 초과되었습니다. 잠시 후 다시 시도해 주세요."
 # A turn whose workers keep dying is given up after this many attempts.
 MAX_ATTEMPTS = 3
+# expert-service away for a moment (restarting, a replica gone): worth asking again.
+_TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN})
 
 
 class InvalidTurn(ValueError):
@@ -210,19 +212,36 @@ class TurnRunner:
             await self._finish(turn_id, job.room_id, answers, TURN_FAILED_MESSAGE if failed else "",
                                announce=ended is None)  # fmt: skip
             return
-        remaining, failure = job.expert_ids, ""
-        if answers:
-            try:
-                wanted = job.expert_ids or await self._every_expert(job)
-            except grpc.aio.AioRpcError as error:
-                log.warning("listing the experts failed: %s", error.code().name)
-                await self._finish(turn_id, job.room_id, answers, TURN_FAILED_MESSAGE)
-                return
-            done = {a.agent_id for a in answers}
-            remaining = [e for e in wanted if e not in done]
-        if not answers or remaining:
-            failure = await self._consult(turn_id, job, remaining, answers)
+        failure = await self._answer_all(turn_id, job, answers)
         await self._finish(turn_id, job.room_id, answers, failure)
+
+    async def _answer_all(self, turn_id: uuid.UUID, job: TurnJob, answers: list[Answer]) -> str:
+        """Asks the experts still missing until each answered, the turn's deadline passes, or
+        expert-service refuses outright; returns the turn's failure message ("" when none).
+        expert-service being away (a restart) is waited out, asking only who is missing."""
+        loop = asyncio.get_running_loop()
+        deadline, pause = loop.time() + self._timeout, 0.5
+        while True:
+            try:
+                remaining = job.expert_ids
+                if answers:
+                    wanted = job.expert_ids or await self._every_expert(job)
+                    done = {a.agent_id for a in answers}
+                    remaining = [e for e in wanted if e not in done]
+                    if not remaining:
+                        return ""
+                async with asyncio.timeout_at(deadline):
+                    await self._consult(turn_id, job, remaining, answers)
+                return ""
+            except TimeoutError:
+                return TURN_TIMEOUT_MESSAGE
+            except grpc.aio.AioRpcError as error:
+                if error.code() not in _TRANSIENT or loop.time() + pause > deadline:
+                    log.warning("consult failed: %s", error.code().name)
+                    return _client_message(error) or TURN_FAILED_MESSAGE
+                log.warning("expert-service unavailable (%s): retrying", error.code().name)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
 
     async def _every_expert(self, job: TurnJob) -> list[str]:
         """The panel's experts, as expert-service lists them (it owns the list)."""
@@ -235,26 +254,18 @@ class TurnRunner:
 
     async def _consult(
         self, turn_id: uuid.UUID, job: TurnJob, expert_ids: list[str], answers: list[Answer]
-    ) -> str:
-        """Relays one consultation; returns the turn's failure message ("" when none)."""
-        try:
-            async with asyncio.timeout(self._timeout):
-                async for event in consult(
-                    stub=self._experts,
-                    token=job.owner_token,
-                    room_id=job.room_id,
-                    user_input=job.user_input,
-                    image_url=job.image_url,
-                    expert_ids=expert_ids,
-                    timeout_seconds=self._timeout,
-                ):
-                    await self._relay(turn_id, event, answers)
-        except TimeoutError:
-            return TURN_TIMEOUT_MESSAGE
-        except grpc.aio.AioRpcError as error:
-            log.warning("consult failed: %s", error.code().name)
-            return _client_message(error) or TURN_FAILED_MESSAGE
-        return ""
+    ) -> None:
+        """Relays one consultation of `expert_ids` into the turn's log and `answers`."""
+        async for event in consult(
+            stub=self._experts,
+            token=job.owner_token,
+            room_id=job.room_id,
+            user_input=job.user_input,
+            image_url=job.image_url,
+            expert_ids=expert_ids,
+            timeout_seconds=self._timeout,
+        ):
+            await self._relay(turn_id, event, answers)
 
     async def _relay(
         self, turn_id: uuid.UUID, event: expert_pb2.ConsultEvent, answers: list[Answer]
