@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting screenshots
+.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting bench-chat screenshots
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ eval-experts: ## the expert panel (offline engine): development and held-out sty
 
 bench-fitting: install ## local try-on seconds per picture, normal and HD, p50/p95 over 20 runs
 	$(RUN) python bench/bench_fitting.py $(ARGS)
+
+bench-chat: install ## chat-service: database transactions per turn, and 200 turns at once through the gateway (nothing lost or doubled)
+	$(RUN) python bench/bench_chat.py
 
 bench-stream: ## SSE latency under load against a running system (make run in another terminal)
 	$(RUN) python bench/bench_stream.py $(ARGS)

@@ -7,108 +7,43 @@ answer stored exactly once. The counts are printed (`pytest -s`) for the record.
 """
 
 import asyncio
-import os
-import secrets
 import signal
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 
-from e2e.conftest import (
-    E2E_CATALOG_SIZE,
-    REPO,
-    _create_databases,
-    _drop_databases,
-    _free_port,
-)
+from e2e.conftest import E2E_CATALOG_SIZE, REPO
 from e2e.sse_client import read_events
-from tft_launcher.processes import ProcessSpec, Supervisor, run_to_completion, wait_healthy
-from tft_launcher.services import SERVICES, service_env, service_specs
-from tftkit.identity import new_signing_key
+from tft_launcher.scratch import ScratchSystem, scratch_system
 from tftkit.testing import TEST_POSTGRES_DSN, TEST_REDIS_URL
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-TURNS = 16  # turns in flight when the process dies
+TURNS = 16  # polled turns in flight when the process dies (and a quarter as many streamed)
 PANEL = 4  # experts per turn
 
 
-@dataclass
-class FaultySystem:
-    supervisor: Supervisor
-    env: dict[str, str]
-    chat_dsn: str
-    base_url: str
-
-    async def kill_and_restart(self, name: str) -> None:
-        """SIGKILL (no goodbye, no flush), then the same service started again."""
-        child = next(c for c in reversed(self.supervisor.children) if c.spec.name == name)
-        os.kill(child.pid, signal.SIGKILL)
-        await child.wait()
-        (again,) = await self.supervisor.start([child.spec])
-        await wait_healthy(again, within=120)
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def faulty(tmp_path_factory) -> AsyncIterator[FaultySystem]:
-    suffix = f"fault{secrets.token_hex(3)}"
-    state = tmp_path_factory.mktemp("faulty")
-    dsns = await _create_databases(suffix)
-    overrides = {
-        "AUTH_POSTGRES_DSN": dsns["auth"],
-        "CHAT_POSTGRES_DSN": dsns["chat"],
-        "PRODUCT_POSTGRES_DSN": dsns["product"],
-        **{f"{s.prefix}_METRICS_PORT": "0" for s in SERVICES if s.metrics_port},
-        **{f"{s.prefix}_PORT": str(_free_port()) for s in SERVICES},
-        # Its own queue and memory; a dead worker's turn is taken over after 2 s.
-        "CHAT_TURN_QUEUE_KEY": f"chat-queue-{suffix}",
-        "CHAT_TURN_LEASE_SECONDS": "2",
-        "CHAT_TURNS_PER_MINUTE": "0",
-        "EXPERT_REDIS_KEY_PREFIX": f"expert-{suffix}",
-        "FITTING_REDIS_KEY_PREFIX": f"fitting-{suffix}",
-        # Turns long enough (about 3 s) for the kill to land in the middle of them.
-        "EXPERT_OFFLINE_DELTA_DELAY_SECONDS": "0.02",
-        "OTEL_SDK_DISABLED": "true",
-    }
-    env = service_env(
+async def faulty(tmp_path_factory) -> AsyncIterator[ScratchSystem]:
+    async with scratch_system(
         server_dsn=TEST_POSTGRES_DSN,
         redis_url=TEST_REDIS_URL,
-        state_dir=state,
-        secrets={"AUTH_SIGNING_KEY": new_signing_key()},
-        environ={**os.environ, **overrides},
-    )
-    log_dir = state / "logs"
-    seed = ProcessSpec(
-        "product-seed",
-        [
-            sys.executable,
-            "-m",
-            "product_service",
-            "seed",
-            "--if-empty",
-            "--count",
-            E2E_CATALOG_SIZE,
-        ],
-    )
-    await run_to_completion(seed, env=env, log_dir=log_dir, within=600, cwd=REPO)
-    supervisor = Supervisor(env=env, log_dir=log_dir, cwd=REPO, console=None)
-    await supervisor.start(service_specs(SERVICES, env))
-    try:
-        await supervisor.wait_healthy(within=120)
-        yield FaultySystem(
-            supervisor=supervisor,
-            env=env,
-            chat_dsn=dsns["chat"],
-            base_url=f"http://127.0.0.1:{env['GATEWAY_PORT']}",
-        )
-    finally:
-        await supervisor.stop(grace=10)
-        await _drop_databases(suffix)
+        state_dir=tmp_path_factory.mktemp("faulty"),
+        cwd=REPO,
+        catalog_size=int(E2E_CATALOG_SIZE),
+        overrides={
+            # A dead worker's turn is taken over after 2 s.
+            "CHAT_TURN_LEASE_SECONDS": "2",
+            "CHAT_TURNS_PER_MINUTE": "0",
+            # Turns long enough (about 3 s) for the kill to land in the middle of them.
+            "EXPERT_OFFLINE_DELTA_DELAY_SECONDS": "0.02",
+            "OTEL_SDK_DISABLED": "true",
+        },
+    ) as system:
+        yield system
 
 
 async def _send_turns(base_url: str, count: int) -> list[int]:
@@ -194,7 +129,7 @@ async def test_a_killed_process_loses_and_doubles_nothing(faulty, victim):
     streamed, readers = await _open_streams(faulty.base_url, TURNS // 4)
     await asyncio.sleep(0.5)  # the experts are answering now
     rooms = polled + streamed
-    conn = await asyncpg.connect(faulty.chat_dsn)
+    conn = await asyncpg.connect(faulty.dsns["CHAT"])
     try:
         mid_turn = await conn.fetchval(
             "SELECT count(*) FROM turns WHERE room_id = ANY($1) AND status = 'RUNNING'", rooms
@@ -202,8 +137,8 @@ async def test_a_killed_process_loses_and_doubles_nothing(faulty, victim):
     finally:
         await conn.close()
     assert mid_turn > 0  # the kill lands while turns run, not after they ended
-    await faulty.kill_and_restart(victim)
-    counts = await _settle(faulty.chat_dsn, rooms)
+    await faulty.kill_and_restart(victim, signal_number=signal.SIGKILL)
+    counts = await _settle(faulty.dsns["CHAT"], rooms)
     for task in readers:
         task.cancel()
     await asyncio.gather(*readers, return_exceptions=True)

@@ -165,20 +165,22 @@ class TurnRunner:
         # connection error, which must not keep a stopping worker looping.
         while not self._stopping:
             try:
-                taken = await self._queue.reclaim() or await self._queue.take(block_ms=2000)
+                taken = [(e, j, True) for e, j in await self._queue.reclaim()] or [
+                    (e, j, False) for e, j in await self._queue.take(block_ms=2000)
+                ]
             except (OSError, ConnectionError) as error:  # Redis away: try again shortly
                 if self._stopping:
                     return
                 log.warning("turn queue unavailable: %s", error)
                 await asyncio.sleep(1)
                 continue
-            for entry_id, job in taken:
-                await self._process(entry_id, job)
+            for entry_id, job, taken_over in taken:
+                await self._process(entry_id, job, taken_over=taken_over)
 
-    async def _process(self, entry_id: str, job: TurnJob) -> None:
+    async def _process(self, entry_id: str, job: TurnJob, *, taken_over: bool) -> None:
         lease = asyncio.create_task(self._hold(entry_id))
         try:
-            await self.run(job)
+            await (self.take_over(job) if taken_over else self.run(job))
             await self._queue.done(entry_id)
         except asyncio.CancelledError:
             raise  # shutting down: the entry stays pending and another worker finishes it
@@ -196,7 +198,14 @@ class TurnRunner:
                 log.warning("could not renew the lease of %s: %s", entry_id, error)
 
     async def run(self, job: TurnJob) -> None:
-        """Runs a queued turn to its end, taking over what an earlier attempt left."""
+        """Runs a newly queued turn to its end (no database read: `start` just stored it)."""
+        turn_id = uuid.UUID(job.turn_id)
+        answers: list[Answer] = []
+        failure = await self._answer_all(turn_id, job, answers)
+        await self._finish(turn_id, job.room_id, answers, failure)
+
+    async def take_over(self, job: TurnJob) -> None:
+        """Finishes a turn whose worker died, keeping what its attempts already logged."""
         turn_id = uuid.UUID(job.turn_id)
         status = await self._pool.fetchval("SELECT status FROM turns WHERE id = $1", turn_id)
         if status != "RUNNING":
