@@ -5,7 +5,7 @@ export UV_PYTHON := 3.11
 UV ?= uv
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting bench-chat screenshots
+.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting bench-chat screenshots fuzz
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ run: install ## run the whole service on http://127.0.0.1:8000 (embedded stores 
 
 test: install ## run every test (needs PostgreSQL and Redis: the machine's, or TEST_* URLs)
 	$(RUN) pytest
+
+fuzz: install ## schemathesis against the whole system (100 examples, stateful phase) with a new random seed each run
+	FUZZ_SEED=$${FUZZ_SEED:-random} $(RUN) pytest -q -rP tests/e2e/test_api_fuzz.py
 
 lint: ## ruff check + format check
 	$(RUN) ruff check .

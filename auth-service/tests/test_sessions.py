@@ -205,3 +205,25 @@ async def test_without_kakao_settings_login_says_so():
     async with auth_service() as auth:
         refused = await _refused(auth.stub.StartKakaoLogin(auth_pb2.StartKakaoLoginRequest()))
         assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_a_kakao_profile_with_control_characters_is_stored_tidied():
+    # Kakao sends what the person typed there; PostgreSQL cannot store NUL, and refusing the
+    # login would block them over something they cannot fix here (tftkit.text, tidying).
+    async with with_kakao() as (auth, kakao):
+        decomposed = "\u1100\u1161\u11ab"  # 간, as a Mac's keyboard may send it
+        kakao.user = {
+            "id": 9001,
+            "properties": {
+                "nickname": f"민\x00지\x07{decomposed}\u0085" + "가" * 300,
+                "profile_image": "http://k.kakaocdn.net/p\x00.jpg",
+            },
+        }
+        _, _, session = await _login(auth, kakao)
+        me = await auth.stub.GetMe(auth_pb2.GetMeRequest(token=session.access_token))
+        assert me.nickname.startswith("민지간가") and len(me.nickname) == 100
+        assert me.profile_image == ""
+        stored = await auth.pool.fetchval(
+            "SELECT nickname FROM users WHERE id = $1::uuid", session.identity.user_id
+        )
+        assert stored == me.nickname

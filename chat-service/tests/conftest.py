@@ -172,7 +172,11 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
         )
         registration = (chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
         async with (
-            serving(registration, verifier=identities.verifier) as address,
+            serving(
+                registration,
+                verifier=identities.verifier,
+                max_message_bytes=settings.max_message_bytes,
+            ) as address,
             open_channel(address) as channel,
         ):
             yield ChatHarness(

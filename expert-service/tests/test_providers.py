@@ -91,6 +91,19 @@ def failures(provider: str, expert: str) -> float:
     )
 
 
+LLM_SAMPLES = (
+    "llm_api_calls_total",
+    "llm_api_success_total",
+    "llm_api_failure_total",
+    "llm_api_response_duration_count",
+)
+
+
+def llm_samples(provider: str, expert: str) -> dict[str, float]:
+    labels = {"provider": provider, "expert": expert}
+    return {name: REGISTRY.get_sample_value(name, labels) or 0.0 for name in LLM_SAMPLES}
+
+
 async def test_claude_streams_text_sees_the_photo_and_cites_validated_ids(
     catalog, settings_for, room_id, photo, redis
 ):
@@ -101,11 +114,21 @@ async def test_claude_streams_text_sees_the_photo_and_cites_validated_ids(
             return Reply(pieces=anthropic_stream(TEXT, [SHIRT, OTHER_TOP, SLACKS, "p9999-x"]))
         return Reply(pieces=anthropic_stream(TEXT, [SHIRT, SLACKS, "p9999-invented"]))
 
+    experts = ("style_analyst", "trend_expert", "color_expert", "fitting_coordinator")
+    before = {expert: llm_samples("anthropic", expert) for expert in experts}
     async with running(script, anthropic_settings(catalog, settings_for)) as (panel, server):
         events = await run(panel, room_id, image_url=url)
 
     done = by_kind(events, Completed)
-    assert set(done) == {"style_analyst", "trend_expert", "color_expert", "fitting_coordinator"}
+    assert set(done) == set(experts)
+    for expert in experts:  # one call each, answered, timed; no failure
+        grown = {k: v - before[expert][k] for k, v in llm_samples("anthropic", expert).items()}
+        assert grown == {
+            "llm_api_calls_total": 1,
+            "llm_api_success_total": 1,
+            "llm_api_failure_total": 0,
+            "llm_api_response_duration_count": 1,
+        }
     for answer in done.values():
         assert answer.text == "".join(TEXT).strip()
         assert [p.product_id for p in answer.products] == [SHIRT, SLACKS]  # invented id dropped

@@ -469,6 +469,11 @@ async def test_a_photo_without_a_person_fails_the_task_with_a_reason(fitting: Fi
         (None, DRESS, BOTTOM, False, grpc.StatusCode.FAILED_PRECONDITION),
         (None, DRESS, BOTTOM, True, grpc.StatusCode.FAILED_PRECONDITION),
         (None, "", DRESS, False, grpc.StatusCode.FAILED_PRECONDITION),
+        # The text rule (tftkit.text): ids are stored with the task; NUL was a database error
+        # in product-service.
+        (None, f"{TOP}\x00", "", False, grpc.StatusCode.INVALID_ARGUMENT),
+        (None, "", "\x1b[31m", False, grpc.StatusCode.INVALID_ARGUMENT),
+        (None, "9" * 65, "", False, grpc.StatusCode.INVALID_ARGUMENT),
     ],
     ids=[
         "not-an-image",
@@ -483,6 +488,9 @@ async def test_a_photo_without_a_person_fails_the_task_with_a_reason(fitting: Fi
         "dress-with-a-bottom",
         "dress-in-a-combo",
         "dress-as-bottom",
+        "nul-in-id",
+        "control-character-in-id",
+        "over-long-id",
     ],
 )
 async def test_bad_requests_fail_at_once_without_a_task(

@@ -2,16 +2,10 @@ import asyncio
 import uuid
 
 import pytest_asyncio
-from prometheus_client import REGISTRY
 
 from product_service.cache import ProductCache
 from product_service.search import ProductSearch, SearchFilters
 from product_service.search_cache import SearchCache
-
-
-def _cached_count() -> float:
-    labels = {"mode": "cached"}
-    return REGISTRY.get_sample_value("product_search_api_duration_seconds_count", labels) or 0.0
 
 
 @pytest_asyncio.fixture
@@ -36,14 +30,14 @@ async def test_repeated_searches_are_answered_from_the_cache(pool, understanding
         pool=pool, understanding=understanding, answers=answers, products=products
     )
     filters = SearchFilters(limit=7)
-    before = _cached_count()
-    first = await search.search(query="소개팅 니트", filters=filters)
-    again = await search.search(query="  소개팅   니트 ", filters=filters)
-    assert first and again == first
-    assert _cached_count() == before + 1
-    other = await search.search(query="소개팅 니트", filters=SearchFilters(limit=3))
-    assert _cached_count() == before + 1  # other filters, other answer
-    assert other == first[:3]
+    # The answer's mode is what the servicer labels product_search_api_response_duration by.
+    first = await search.answer(query="소개팅 니트", filters=filters)
+    again = await search.answer(query="  소개팅   니트 ", filters=filters)
+    assert first.results and again.results == first.results
+    assert (first.mode, again.mode) == ("lexical", "cached")
+    other = await search.answer(query="소개팅 니트", filters=SearchFilters(limit=3))
+    assert other.mode == "lexical"  # other filters, other answer
+    assert other.results == first.results[:3]
 
 
 async def test_a_changed_catalog_retires_cached_answers(pool, understanding, caches):
@@ -54,6 +48,5 @@ async def test_a_changed_catalog_retires_cached_answers(pool, understanding, cac
     await search.search(query="셔츠", filters=SearchFilters())
     await products.catalog_changed()
     await asyncio.sleep(1.1)  # services re-read the catalog version once a second
-    before = _cached_count()
-    await search.search(query="셔츠", filters=SearchFilters())
-    assert _cached_count() == before
+    answer = await search.answer(query="셔츠", filters=SearchFilters())
+    assert answer.mode == "lexical"

@@ -43,6 +43,19 @@ async def test_empty_product_id_is_invalid(stub):
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+@pytest.mark.parametrize("product_id", ["12\x00", "\x0712"])
+async def test_an_id_with_a_control_character_is_invalid_not_a_database_error(stub, product_id):
+    # PostgreSQL cannot take NUL: without the check this was INTERNAL.
+    for call in (
+        stub.GetProduct(product_pb2.GetProductRequest(product_id=product_id)),
+        stub.BatchGetProducts(product_pb2.BatchGetProductsRequest(product_ids=["1", product_id])),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await call
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "control characters" in (error.value.details() or "")
+
+
 async def test_batch_get_keeps_order_and_lists_missing(stub, catalog):
     ids = [catalog[9].product_id, "404", catalog[8].product_id, catalog[9].product_id]
     reply = await stub.BatchGetProducts(product_pb2.BatchGetProductsRequest(product_ids=ids))
@@ -87,23 +100,90 @@ async def test_bad_search_input_is_invalid_argument(stub, request_):
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_searches_and_cache_lookups_are_counted(stub, catalog):
+def _sample(name: str, **labels: str) -> float:
     from prometheus_client import REGISTRY
 
-    def value(name, **labels):
-        return REGISTRY.get_sample_value(name, labels) or 0.0
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
-    found = value("product_search_api_calls_total", outcome="found")
-    empty = value("product_search_api_calls_total", outcome="empty")
-    hits = value("product_cache_lookups_total", result="hit")
+
+async def test_searches_and_cache_lookups_are_counted(stub, catalog):
+    found = _sample("product_search_api_calls_total", outcome="found")
+    empty = _sample("product_search_api_calls_total", outcome="empty")
+    hits = _sample("product_cache_lookups_total", result="hit")
     await stub.SearchProducts(product_pb2.SearchProductsRequest(query="셔츠"))
     await stub.SearchProducts(product_pb2.SearchProductsRequest(query="남자 블라우스"))
     request = product_pb2.GetProductRequest(product_id=catalog[0].product_id)
     await stub.GetProduct(request)
     await stub.GetProduct(request)
-    assert value("product_search_api_calls_total", outcome="found") == found + 1
-    assert value("product_search_api_calls_total", outcome="empty") == empty + 1
-    assert value("product_cache_lookups_total", result="hit") >= hits + 1
+    assert _sample("product_search_api_calls_total", outcome="found") == found + 1
+    assert _sample("product_search_api_calls_total", outcome="empty") == empty + 1
+    assert _sample("product_cache_lookups_total", result="hit") >= hits + 1
+
+
+async def test_an_answered_search_is_a_success_and_is_timed(stub):
+    successes = _sample("product_search_api_success_total")
+    timed = _sample("product_search_api_response_duration_count", mode="lexical")
+    failures = sum(
+        _sample("product_search_api_failure_total", reason=r)
+        for r in ("invalid_argument", "internal", "cancelled")
+    )
+    reply = await stub.SearchProducts(product_pb2.SearchProductsRequest(query="네이비 슬랙스"))
+    assert reply.results
+    assert _sample("product_search_api_success_total") == successes + 1
+    assert _sample("product_search_api_response_duration_count", mode="lexical") == timed + 1
+    assert (
+        sum(
+            _sample("product_search_api_failure_total", reason=r)
+            for r in ("invalid_argument", "internal", "cancelled")
+        )
+        == failures
+    )
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        product_pb2.SearchProductsRequest(min_price=10, max_price=5),  # refused by the search
+        product_pb2.SearchProductsRequest(query="가" * 501),  # refused before it
+    ],
+)
+async def test_a_refused_search_is_a_failure_and_is_timed(stub, request_):
+    failures = _sample("product_search_api_failure_total", reason="invalid_argument")
+    invalid = _sample("product_search_api_calls_total", outcome="invalid")
+    successes = _sample("product_search_api_success_total")
+    timed = _sample("product_search_api_response_duration_count", mode="failed")
+    with pytest.raises(grpc.aio.AioRpcError):
+        await stub.SearchProducts(request_)
+    assert _sample("product_search_api_failure_total", reason="invalid_argument") == failures + 1
+    assert _sample("product_search_api_calls_total", outcome="invalid") == invalid + 1
+    assert _sample("product_search_api_success_total") == successes
+    assert _sample("product_search_api_response_duration_count", mode="failed") == timed + 1
+
+
+async def test_a_search_that_breaks_is_an_internal_failure(pool, cache, understanding):
+    class _Broken(ProductSearch):
+        async def answer(self, *, query, filters):
+            raise RuntimeError("the database went away")
+
+    servicer = ProductServicer(
+        pool=pool, cache=cache, search=_Broken(pool=pool, understanding=understanding)
+    )
+    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0)
+    server.add(product_pb2_grpc.add_ProductServiceServicer_to_server, servicer, SERVICE_NAME)
+    await server.start()
+    failures = _sample("product_search_api_failure_total", reason="internal")
+    errors = _sample("product_search_api_calls_total", outcome="error")
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as error:
+                await product_pb2_grpc.ProductServiceStub(channel).SearchProducts(
+                    product_pb2.SearchProductsRequest(query="셔츠")
+                )
+    finally:
+        await server.stop()
+    assert error.value.code() == grpc.StatusCode.INTERNAL
+    assert _sample("product_search_api_failure_total", reason="internal") == failures + 1
+    assert _sample("product_search_api_calls_total", outcome="error") == errors + 1
 
 
 async def test_parse_queries_answers_in_catalog_values_one_per_text(stub):

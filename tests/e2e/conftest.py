@@ -108,8 +108,9 @@ async def system(
         "AUTH_POSTGRES_DSN": dsns["auth"],
         "CHAT_POSTGRES_DSN": dsns["chat"],
         "PRODUCT_POSTGRES_DSN": dsns["product"],
-        # Metrics servers off: fixed ports could clash with a running `make run`.
-        **{f"{s.prefix}_METRICS_PORT": "0" for s in SERVICES if s.metrics_port},
+        # Metrics servers on free ports (the fixed ones could clash with a running `make run`),
+        # so the tests can scrape every process.
+        **{f"{s.prefix}_METRICS_PORT": str(_free_port()) for s in SERVICES if s.metrics_port},
         **{f"{s.prefix}_PORT": str(_free_port()) for s in SERVICES},
         # Real OTLP export to the collector above, flushed quickly.
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector_address}",

@@ -1,11 +1,14 @@
-"""One trace from the gateway through every gRPC service a turn touches, exported over OTLP."""
+"""One trace from the gateway through every gRPC service a turn touches, exported over OTLP;
+the metrics of every process on a turn's path, scraped before and after."""
 
 import asyncio
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from e2e.sse_client import stream
+from e2e.sse_client import read_events, stream
+from tftkit.postgres import database_name
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -28,3 +31,106 @@ async def test_a_turn_is_one_trace_across_the_services(system):
             break
         await asyncio.sleep(0.1)
     assert expected <= system.spans.services_in_trace_of(path)
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def scrape(client: httpx.AsyncClient, url: str) -> Samples:
+    """Every sample of a Prometheus text page, by name and labels."""
+    answer = await client.get(url)
+    assert answer.status_code == 200
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(answer.text)
+        for s in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+async def test_a_turn_and_a_hang_up_move_the_metrics_of_every_process_on_their_path(system):
+    """Scraped before and after: a metric that is registered but never recorded fails here."""
+    gateway_page = "/actuator/prometheus"
+    chat_page = f"http://127.0.0.1:{system.env['CHAT_METRICS_PORT']}/metrics"
+    product_page = f"http://127.0.0.1:{system.env['PRODUCT_METRICS_PORT']}/metrics"
+    chat_db = database_name(system.chat_dsn)
+    stream_route = "/api/chat/rooms/messages/stream"
+    http_ok = {"method": "GET", "uri": stream_route, "status": "200"}
+    async with httpx.AsyncClient(base_url=system.base_url, timeout=120) as client:
+        gateway_before = await scrape(client, gateway_page)
+        chat_before = await scrape(client, chat_page)
+        product_before = await scrape(client, product_page)
+
+        # One whole turn...
+        status, events, _ = await stream(
+            client,
+            stream_route,
+            params={"user_input": "출근룩 추천해줘", "experts": "color_expert"},
+        )
+        assert status == 200 and events[-1].event == "final_complete"
+        # ...and a client that hangs up after the turn's first events.
+        params = {"user_input": "주말 나들이룩", "experts": "style_analyst"}
+        async with client.stream("GET", stream_route, params=params) as response:
+            assert [e.event for e in await read_events(response, stop_after=2)] == [
+                "room",
+                "connect",
+            ]
+
+        gateway_after = gateway_before
+        for _ in range(100):  # the gateway notices the hang-up a moment later
+            gateway_after = await scrape(client, gateway_page)
+            if value(gateway_after, "sse_disconnections_total") > value(
+                gateway_before, "sse_disconnections_total"
+            ):
+                break
+            await asyncio.sleep(0.1)
+        chat_after = await scrape(client, chat_page)
+        product_after = await scrape(client, product_page)
+
+    def moved(before: Samples, after: Samples, name: str, by: float, **labels: str) -> None:
+        grown = value(after, name, **labels) - value(before, name, **labels)
+        assert grown >= by, f"{name}{labels} grew by {grown}, expected at least {by}"
+
+    # gateway: both streams opened, timed and closed; the second one by the client.
+    for name, by in [
+        ("sse_connections_total", 2),
+        ("sse_disconnections_total", 1),
+        ("sse_connection_creation_duration_count", 2),
+        ("sse_api_total_response_duration_count", 2),
+        ("sse_connection_lifetime_count", 2),
+        ("sse_connection_pool_misses_total", 2),
+        ("sse_api_memory_usage_bytes_count", 2),
+    ]:
+        moved(gateway_before, gateway_after, name, by)
+    moved(gateway_before, gateway_after, "sse_connection_duration_count", 1, outcome="completed")
+    moved(gateway_before, gateway_after, "sse_connection_duration_count", 1, outcome="disconnected")
+    moved(gateway_before, gateway_after, "http_server_requests_seconds_count", 2, **http_ok)
+    assert value(gateway_after, "sse_connection_memory_usage_bytes") > 0
+    assert value(gateway_after, "sse_connections_active") == 0
+
+    # chat-service: the turn's writes went through the kit's metered pool and transactions.
+    moved(chat_before, chat_after, "db_connection_acquisition_duration_count", 1, database=chat_db)
+    moved(
+        chat_before,
+        chat_after,
+        "db_transaction_duration_count",
+        2,
+        database=chat_db,
+        outcome="commit",
+    )
+    assert value(chat_after, "db_connection_pool_size", database=chat_db) >= 1
+
+    # product-service: the expert's product searches were answered.
+    moved(product_before, product_after, "product_search_api_success_total", 1)
+    moved(product_before, product_after, "product_search_api_calls_total", 1, outcome="found")
+    assert (
+        sum(
+            value(product_after, "product_search_api_response_duration_count", mode=mode)
+            - value(product_before, "product_search_api_response_duration_count", mode=mode)
+            for mode in ("lexical", "semantic", "cached")
+        )
+        >= 1
+    )

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tftkit import text
+
 log = logging.getLogger(__name__)
 
 MSG_FAILED = "카카오 로그인에 실패했어요. 다시 시도해 주세요."
@@ -18,6 +20,9 @@ MSG_EXPIRED = "로그인 시간이 지났어요. 다시 로그인해 주세요."
 MSG_UNREACHABLE = "카카오에 연결할 수 없어요. 잠시 후 다시 시도해 주세요."
 MSG_CANCELLED = "카카오 로그인을 취소했어요."
 DEFAULT_NICKNAME = "카카오 사용자"
+# What is kept of a Kakao profile (Kakao's own nicknames are far shorter).
+MAX_NICKNAME_CHARS = 100
+MAX_PICTURE_URL_CHARS = 2048
 
 # Kakao wants the charset spelled out; httpx's `data=` would send the bare media type.
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=utf-8"
@@ -272,6 +277,12 @@ class KakaoClient:
         profile_image = _text(properties.get("profile_image")) or _text(
             profile.get("profile_image_url")
         )
+        # The text rule of tftkit.text, tidying: the person did not type these to us and cannot
+        # fix them here, so a login is never refused over them. A nickname loses what the rule
+        # refuses and is cut to length; a picture URL that breaks the rule is not a URL to keep.
+        nickname = text.tidied(nickname, max_chars=MAX_NICKNAME_CHARS).strip()
+        if text.problem_of(profile_image) or len(profile_image) > MAX_PICTURE_URL_CHARS:
+            profile_image = ""
         email = _text(account.get("email")) or None
         # An address Kakao marks invalid or unverified cannot vouch for anyone.
         if account.get("is_email_valid") is False or account.get("is_email_verified") is False:

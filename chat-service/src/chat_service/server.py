@@ -70,6 +70,8 @@ async def serve(settings: ChatSettings) -> None:
             port=settings.port,
             grace_seconds=settings.shutdown_grace_seconds,
             verifier=verifier,
+            # An oversized upload is refused as it arrives, not after it is buffered.
+            max_message_bytes=settings.max_message_bytes,
         )
         server.add(chat_pb2_grpc.add_ChatServiceServicer_to_server, servicer, SERVICE_NAME)
         sweeper = asyncio.create_task(

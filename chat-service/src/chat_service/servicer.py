@@ -6,7 +6,7 @@ import asyncpg
 import grpc
 from redis.asyncio import Redis
 
-from chat_service import messages, polling, rooms, uploads
+from chat_service import inputs, messages, polling, rooms, uploads
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
@@ -14,6 +14,7 @@ from chat_service.uploads import ImageTooLarge, UnsupportedImage, UploadNotFound
 from tftkit.identity import TokenVerifier, bearer_metadata, caller, caller_id, guest_handover
 from tftkit.object_store import ObjectStore
 from tftkit.rate_limit import RateLimited, abort_rate_limited, take_slot
+from tftkit.text import BadText
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
@@ -45,9 +46,11 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
 
     async def CreateRoom(self, request, context) -> chat_pb2.Room:
         owner = await caller_id(context)
-        room = await rooms.create_room(
-            db=self._pool, owner_id=owner, title=rooms.title_from(request.title)
-        )
+        try:
+            title = inputs.checked_title(request.title, max_chars=self._settings.max_input_chars)
+        except BadText as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+        room = await rooms.create_room(db=self._pool, owner_id=owner, title=rooms.title_from(title))
         return _room(room)
 
     async def ListRooms(self, request, context) -> chat_pb2.ListRoomsResponse:
@@ -106,12 +109,25 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
     async def UploadImage(self, request, context) -> chat_pb2.UploadImageResponse:
         owner = await caller_id(context)
         try:
+            # Counted before decoding: refused pictures cost the decoder as much as good ones.
+            await take_slot(
+                redis=self._redis,
+                key=f"uploads:{owner}",
+                limit=self._settings.uploads_per_minute,
+                window_seconds=60,
+            )
             upload = await uploads.store_upload(
                 store=self._store,
                 db=self._pool,
                 owner_id=owner,
                 data=request.content,
                 max_bytes=self._settings.max_upload_bytes,
+            )
+        except RateLimited as error:
+            await abort_rate_limited(
+                context,
+                error,
+                "사진을 너무 자주 올렸어요. 잠시 후 다시 시도해 주세요. (too many uploads)",
             )
         except ImageTooLarge as error:
             await context.abort(grpc.StatusCode.OUT_OF_RANGE, str(error))
@@ -161,7 +177,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             experts_image_url=await self._experts_image(context, owner.user_id, request),
             polled=True,
         )
-        started = await self._start(context, turn_request)
+        started = await self._start(context, turn_request, text_field="content")
         return chat_pb2.SendMessageResponse(
             room_id=str(started.room_id), message_id=str(started.user_message_id)
         )
@@ -202,8 +218,13 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         )
         return chat_pb2.MergeGuestRoomsResponse(merged_rooms=len(moved))
 
-    async def _start(self, context, turn_request: TurnRequest) -> StartedTurn:
+    async def _start(
+        self, context, turn_request: TurnRequest, *, text_field: str = "user_input"
+    ) -> StartedTurn:
         try:
+            turn_request = inputs.checked_turn(
+                turn_request, field=text_field, max_input_chars=self._settings.max_input_chars
+            )
             await take_slot(
                 redis=self._redis,
                 key=f"turns:{turn_request.owner_id}",
@@ -215,7 +236,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             await abort_rate_limited(context, error, "too many messages this minute; retry soon")
         except rooms.RoomNotFound:
             await context.abort(grpc.StatusCode.NOT_FOUND, _ROOM_NOT_FOUND)
-        except InvalidTurn as error:
+        except (InvalidTurn, BadText) as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         except TooBusy:
             await context.abort(

@@ -33,3 +33,12 @@ class ChatSettings(ServiceSettings):
     turns_per_minute: int = 20
     max_input_chars: int = 2000
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Pictures one user may upload per minute (0: no limit); more answer 429 with Retry-After.
+    uploads_per_minute: int = 20
+
+    @property
+    def max_message_bytes(self) -> int:
+        """The largest request message the server takes: an upload at its limit and the rest
+        of its message (every other chat request is far smaller). gRPC refuses a bigger one
+        from its length prefix, without buffering it."""
+        return self.max_upload_bytes + 64 * 1024

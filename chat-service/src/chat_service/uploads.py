@@ -1,7 +1,9 @@
 """Uploaded pictures: decoded and re-encoded (no metadata survives), stored privately under a
-random key, and handed out to their owner only."""
+random key, and handed out to their owner only. A refused picture leaves nothing behind: it is
+refused before anything is stored, and an object whose row cannot be written is removed."""
 
 import asyncio
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -11,6 +13,10 @@ from tftkit.object_store import PRIVATE_PREFIX, ObjectStore
 from tftkit.pictures import UnreadablePicture, encode, read_picture
 
 UnsupportedImage = UnreadablePicture
+
+# The shape of the ids store_upload issues (`secrets.token_urlsafe`); anything else is no upload
+# of ours and is not looked up.
+_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class ImageTooLarge(ValueError):
@@ -43,18 +49,26 @@ async def store_upload(
     upload_id = secrets.token_urlsafe(18)
     key = f"{PRIVATE_PREFIX}uploads/{upload_id}.{extension}"
     await store.put(key, clean, content_type)
-    await db.execute(
-        "INSERT INTO uploads (id, owner_id, object_key, content_type) VALUES ($1, $2, $3, $4)",
-        upload_id,
-        owner_id,
-        key,
-        content_type,
-    )
+    try:
+        await db.execute(
+            "INSERT INTO uploads (id, owner_id, object_key, content_type) VALUES ($1, $2, $3, $4)",
+            upload_id,
+            owner_id,
+            key,
+            content_type,
+        )
+    except BaseException:
+        # No row, no object: an object nobody can find would stay forever. Shielded, so a
+        # cancelled call still removes it.
+        await asyncio.shield(store.delete(key))
+        raise
     return Upload(upload_id=upload_id, object_key=key, content_type=content_type)
 
 
 async def owned_upload(*, db: asyncpg.Pool, owner_id: str, upload_id: str) -> Upload:
     """The caller's upload; raises UploadNotFound for anyone else's."""
+    if not _UPLOAD_ID.fullmatch(upload_id):
+        raise UploadNotFound(upload_id)
     row = await db.fetchrow(
         "SELECT object_key, content_type FROM uploads WHERE id = $1 AND owner_id = $2",
         upload_id,

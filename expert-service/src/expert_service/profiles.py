@@ -3,7 +3,6 @@
 and deleted at once. Stored in Redis by owner; the stylist reads it under each turn's own words."""
 
 import json
-import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 from redis.asyncio import Redis
@@ -11,6 +10,7 @@ from redis.exceptions import ResponseError
 
 from expert_service.brief import Brief
 from expert_service.understanding import Understanding
+from tftkit import text
 
 GENDERS = ("", "MEN", "WOMEN")
 _MAX_TEXT = 60
@@ -34,12 +34,14 @@ class StyleProfile:
     budget: int = 0
 
 
-def _clean(text: str, *, limit: int, name: str) -> str:
-    # Control characters (NUL included) never reach the store; the rest is kept as typed.
-    cleaned = "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
-    if len(cleaned) > limit:
-        raise InvalidProfile(f"{name}: at most {limit} characters")
-    return cleaned
+def _clean(value: str, *, limit: int, name: str) -> str:
+    # The text rule of tftkit.text, cleaning: a stray control character in a profile word
+    # means nothing, so it is dropped rather than the whole profile refused (the gateway does
+    # the same); lengths count the normalised words.
+    try:
+        return text.cleaned(value.strip(), field=name, max_chars=limit).strip()
+    except text.BadText as error:
+        raise InvalidProfile(str(error)) from None
 
 
 def checked(profile: StyleProfile) -> StyleProfile:

@@ -9,6 +9,8 @@ from expert_service.panel import Completed, Delta, Failed, Panel, PanelEvent
 from expert_service.products import CatalogUnavailableError
 from expert_service.profiles import InvalidProfile, StyleProfile
 from tftkit.identity import TokenVerifier, caller_id, guest_handover
+from tftkit.text import BadText
+from tftkit.text import checked as checked_text
 from thefirsttake.common.v1 import common_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
@@ -89,14 +91,16 @@ class ExpertServicer(expert_pb2_grpc.ExpertServiceServicer):
         return expert_pb2.DeleteProfileResponse()
 
     async def Consult(self, request, context):
-        text = request.user_input.strip()
+        try:
+            # The text rule of tftkit.text, refusing (the message is kept in the room's memory);
+            # chat-service has checked it already, a direct caller meets it here.
+            text = checked_text(
+                request.user_input, field="user_input", max_chars=_MAX_INPUT_CHARS
+            ).strip()
+        except BadText as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         if not text and not request.image_url:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "user_input is empty")
-        if len(text) > _MAX_INPUT_CHARS:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"user_input exceeds {_MAX_INPUT_CHARS} characters",
-            )
         if not request.room_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "room_id is required")
         owner = await caller_id(context)

@@ -83,6 +83,9 @@ async def serve(settings: FittingSettings) -> None:
             port=settings.port,
             grace_seconds=settings.shutdown_grace_seconds,
             verifier=verifier,
+            # An oversized photo is refused as it arrives, not after it is buffered: a photo at
+            # its limit and the rest of its message fit.
+            max_message_bytes=settings.max_photo_bytes + 64 * 1024,
         )
         server.add(
             fitting_pb2_grpc.add_FittingServiceServicer_to_server,

@@ -25,6 +25,7 @@ from fitting_service.tasks import (
     photo_key,
     result_key,
 )
+from tftkit import text
 from tftkit.object_store import ObjectStore
 from tftkit.rate_limit import RateLimited, take_slot
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 _ENGINE_FAILED = "가상 피팅에 실패했어요. 잠시 후 다시 시도해 주세요."
 _GARMENT_MISSING = "상품 이미지를 불러오지 못했어요. 다른 상품을 골라주세요."
 _DAILY_CAP = "오늘 준비된 가상 피팅을 모두 사용했어요. 내일 다시 시도해 주세요."
+# Catalog ids are short (the gateway takes at most 20 digits).
+_MAX_PRODUCT_ID_CHARS = 64
 
 
 class BadRequest(ValueError):
@@ -225,12 +228,23 @@ class TryOns:
         await self._tasks.complete(task.task_id, result=key)
 
 
+def _product_id(value: str, field: str) -> str:
+    # The text rule of tftkit.text, refusing: the id is stored with the task and quoted in
+    # messages, so a control character (or a page of text) never gets that far.
+    try:
+        return text.checked(value.strip(), field=field, max_chars=_MAX_PRODUCT_ID_CHARS)
+    except text.BadText as error:
+        raise BadRequest(str(error)) from None
+
+
 def _slots(request: TryOnRequest) -> dict[Slot, str]:
     wanted: dict[Slot, str] = {}
-    if request.upper_product_id:
-        wanted["upper"] = request.upper_product_id
-    if request.lower_product_id:
-        wanted["lower"] = request.lower_product_id
+    upper = _product_id(request.upper_product_id, "upper_product_id")
+    lower = _product_id(request.lower_product_id, "lower_product_id")
+    if upper:
+        wanted["upper"] = upper
+    if lower:
+        wanted["lower"] = lower
     if request.combo and len(wanted) < 2:
         raise BadRequest("combo try-on needs both upper_product_id and lower_product_id")
     if not wanted:

@@ -5,9 +5,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.body_limits import BodyLimitMiddleware
 from gateway.clients import Clients
 from gateway.cookies import QueuedCookiesMiddleware
 from gateway.errors import install_error_handlers
+from gateway.metrics import HttpMetricsMiddleware
 from gateway.origin import SameOriginMiddleware
 from gateway.routes import auth, chat, fitting, ops, profile, web
 from gateway.routes.media import build_media_router
@@ -33,6 +35,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.add_middleware(QueuedCookiesMiddleware)
     app.add_middleware(SameOriginMiddleware, allowed_origins=settings.allowed_origins)
+    # Outside the routes and the cookie/origin middleware, so it times what they add too.
+    app.add_middleware(HttpMetricsMiddleware)
+    # Outermost: an oversized body is refused before anything else reads it.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_request_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(auth.router)

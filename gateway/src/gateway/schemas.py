@@ -8,26 +8,64 @@ names are the wire names, including the double spellings older clients read (`us
 `taskId`, `downloadUrl`).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
+from pydantic_core import PydanticCustomError
+
+from tftkit import text
 
 _COMPONENTS = "#/components/schemas/"
 
-# Inputs, checked here so that a malformed one is a 422 and never a failed lookup downstream:
-# text goes to PostgreSQL, which cannot store NUL characters; ids have the services' shapes
+# Inputs, checked here so that a malformed one is a 422 and never a failed lookup downstream.
+# Text a person wrote follows tftkit.text's rule (no control characters but tab, newline and CR;
+# no lone surrogates; NFC; lengths counted after normalising), the same rule every service
+# applies again at its own edge. The schema states the rule as a pattern (so clients and
+# schemathesis know it); the validators below enforce it with a message that says what is wrong,
+# where a pattern mismatch would only quote the regex. Ids have the services' shapes
 # (chat-service's numeric room ids, the catalog's numeric product ids, upload ids from
 # `secrets.token_urlsafe`).
-TEXT_PATTERN = r"^[^\x00]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 ROOM_ID_PATTERN = r"^[0-9]{1,18}$"
 PRODUCT_ID_PATTERN = r"^[0-9]{1,20}$"
 # The same, or empty where the id is optional (a new room; a garment slot left out).
 ROOM_ID_OR_EMPTY_PATTERN = r"^([0-9]{1,18})?$"
 PRODUCT_ID_OR_EMPTY_PATTERN = r"^([0-9]{1,20})?$"
 UPLOAD_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def text_schema(max_chars: int, *, refused: bool = True) -> dict[str, Any]:
+    """What the schema says of a text field: its length, and the characters the rule refuses
+    (not for cleaned fields, which take them and drop them)."""
+    return {"maxLength": max_chars, **({"pattern": TEXT_PATTERN} if refused else {})}
+
+
+def _rule(apply: Callable[[str], str]) -> BeforeValidator:
+    def validate(value: object) -> object:
+        # Before pydantic's own str check, which would refuse a lone surrogate without saying
+        # why; anything not a string is left to that check.
+        if not isinstance(value, str):
+            return value
+        try:
+            return apply(value)
+        except text.BadText as error:
+            raise PydanticCustomError("text", error.problem) from None
+
+    return BeforeValidator(validate)
+
+
+def checked_text(max_chars: int) -> BeforeValidator:
+    """Text refused when it breaks the rule (a chat message, a URL to store)."""
+    return _rule(lambda value: text.checked(value, field="", max_chars=max_chars))
+
+
+def cleaned_text(max_chars: int) -> BeforeValidator:
+    """Text with what the rule refuses removed, still refused when too long (style-profile
+    words, as expert-service stores them)."""
+    return _rule(lambda value: text.cleaned(value, field="", max_chars=max_chars))
 
 
 class _Strict(BaseModel):
@@ -68,20 +106,23 @@ class MeData(_Strict):
     is_guest: bool
 
 
+# A profile word or phrase: cleaned rather than refused, as expert-service does (a stray control
+# character in "네이비" means nothing); expert-service holds the narrower limits (400).
+ProfileText = Annotated[
+    str, Field(json_schema_extra=text_schema(200, refused=False)), cleaned_text(200)
+]
+
+
 class StyleProfileData(_Strict):
     """What the stylist remembers about the person, across all their rooms. Ranges are
     expert-service's to check (400 with the field named); here only the shape."""
 
     gender: Literal["", "MEN", "WOMEN"] | None = ""
     height: int | None = Field(None, ge=0, le=1000, description="cm")
-    body_type: str | None = Field("", max_length=200, pattern=TEXT_PATTERN)
-    skin_tone: str | None = Field("", max_length=200, pattern=TEXT_PATTERN)
-    likes: list[Annotated[str, Field(max_length=200, pattern=TEXT_PATTERN)]] = Field(
-        default_factory=list, max_length=100
-    )
-    dislikes: list[Annotated[str, Field(max_length=200, pattern=TEXT_PATTERN)]] = Field(
-        default_factory=list, max_length=100
-    )
+    body_type: ProfileText | None = ""
+    skin_tone: ProfileText | None = ""
+    likes: list[ProfileText] = Field(default_factory=list, max_length=100)
+    dislikes: list[ProfileText] = Field(default_factory=list, max_length=100)
     budget: int | None = Field(None, ge=0, le=2**53, description="won for one whole look")
 
 
@@ -292,7 +333,7 @@ _ERRORS: dict[int, str] = {
     403: "refused: a POST, PUT, PATCH or DELETE sent from another site's page (its Origin)",
     404: "not found, or not the caller's",
     409: "the resource is not in a state that allows this",
-    413: "the upload is over the size limit",
+    413: "the upload, or the whole request body, is over its size limit",
     415: "the upload is not a picture we take (JPEG, PNG, WebP, HEIC; judged by decoding it)",
     422: "a parameter or body field is invalid",
     429: "too many requests: retry after `Retry-After` seconds when given",

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -30,13 +30,26 @@ class GatewaySettings(BaseSettings):
     stream_timeout_seconds: float = 240.0
     # SSE comment lines this often, so idle proxies keep the stream open.
     sse_heartbeat_seconds: float = 15.0
+    # One uploaded picture (chat upload, try-on photo); a bigger file part is refused (413) as it
+    # streams in.
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Any request body; bigger ones are refused (413) before they are read. Leaves room for an
+    # upload's multipart framing and form fields.
+    max_request_bytes: int = 11 * 1024 * 1024
     # How long a try-on without async=true waits for its picture before answering 202.
     tryon_wait_seconds: float = 90.0
     # Deadline of one image-proxy fetch (fitting-service's own fetch deadline is shorter).
     proxy_timeout_seconds: float = 15.0
     # Serves OBJECT_STORE_DIR at /media when objects live in the local folder.
     serve_local_media: bool = True
+
+    @model_validator(mode="after")
+    def _an_upload_fits_in_a_request(self) -> "GatewaySettings":
+        if self.max_request_bytes <= self.max_upload_bytes:
+            raise ValueError(
+                "GATEWAY_MAX_REQUEST_BYTES must be larger than GATEWAY_MAX_UPLOAD_BYTES"
+            )
+        return self
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -111,6 +111,10 @@ def _wrap_stream(method: str, inner: Callable, verifier: TokenVerifier | None) -
     return handle
 
 
+# The largest request message a server takes unless told otherwise.
+DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
 class GrpcServer:
     """One grpc.aio server with the standard health and reflection services.
 
@@ -125,13 +129,16 @@ class GrpcServer:
         port: int,
         grace_seconds: float = 5.0,
         verifier: TokenVerifier | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
-        """`verifier` checks the bearer token of calls that act for a user."""
+        """`verifier` checks the bearer token of calls that act for a user; a request message
+        over `max_message_bytes` is refused (RESOURCE_EXHAUSTED) by gRPC from its length prefix,
+        without being buffered."""
         self._server = grpc.aio.server(
             interceptors=[_ErrorAndMetricsInterceptor(verifier)],
             options=[
                 ("grpc.so_reuseport", 0),
-                ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+                ("grpc.max_receive_message_length", max_message_bytes),
                 # Clients ping idle channels every 30 s (tftkit.grpc_client); with gRPC's
                 # defaults (one ping per 5 min without calls) the server answers the third with
                 # GOAWAY "too_many_pings" and the next call on that channel fails UNAVAILABLE.

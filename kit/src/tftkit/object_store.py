@@ -18,6 +18,7 @@ class ObjectStore(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
     async def get(self, key: str) -> bytes | None: ...
     async def exists(self, key: str) -> bool: ...
+    async def delete(self, key: str) -> None: ...
     def url_for(self, key: str) -> str: ...
 
 
@@ -86,6 +87,10 @@ class LocalObjectStore:
     async def exists(self, key: str) -> bool:
         return self.path_for(key).is_file()
 
+    async def delete(self, key: str) -> None:
+        """Removes the object; nothing happens when there is none."""
+        await asyncio.to_thread(self.path_for(key).unlink, missing_ok=True)
+
     def url_for(self, key: str) -> str:
         return f"{self._base}/{safe_key(key)}"
 
@@ -140,6 +145,10 @@ class S3ObjectStore:
         except ClientError:
             return False
         return True
+
+    async def delete(self, key: str) -> None:
+        """Removes the object; S3 answers success when there is none."""
+        await asyncio.to_thread(self._client.delete_object, Bucket=self._bucket, Key=safe_key(key))
 
     def url_for(self, key: str) -> str:
         return f"{self._base}/{safe_key(key)}"

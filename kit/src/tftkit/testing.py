@@ -85,16 +85,25 @@ class ActingStub:
 
 @asynccontextmanager
 async def serving(
-    *servicers: tuple[object, object, str], verifier: object | None = None
+    *servicers: tuple[object, object, str],
+    verifier: object | None = None,
+    max_message_bytes: int | None = None,
 ) -> AsyncIterator[str]:
     """A real grpc.aio server on a free loopback port with the given servicers.
 
     Each item is `(add_XServicer_to_server, servicer, full_service_name)`; yields the address.
-    `verifier` (a TokenVerifier) checks the callers' tokens.
+    `verifier` (a TokenVerifier) checks the callers' tokens; `max_message_bytes` is the
+    service's own request size cap, when it sets one.
     """
-    from tftkit.grpc_server import GrpcServer
+    from tftkit.grpc_server import DEFAULT_MAX_MESSAGE_BYTES, GrpcServer
 
-    server = GrpcServer(host="127.0.0.1", port=0, grace_seconds=0.5, verifier=verifier)
+    server = GrpcServer(
+        host="127.0.0.1",
+        port=0,
+        grace_seconds=0.5,
+        verifier=verifier,
+        max_message_bytes=max_message_bytes or DEFAULT_MAX_MESSAGE_BYTES,
+    )
     for register, servicer, name in servicers:
         server.add(register, servicer, name)
     await server.start()

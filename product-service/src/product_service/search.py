@@ -2,7 +2,6 @@
 the rules), then semantic re-ranking of queries with free words.
 """
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +12,6 @@ from product_service.cache import ProductCache, lookup_products
 from product_service.catalog import PRODUCT_COLUMNS, product_from_row
 from product_service.embeddings import Embedder, NoEmbedder, VectorIndex
 from product_service.lexicon import normalise
-from product_service.metrics import SEARCH_CALLS, SEARCH_DURATION, SEARCH_RESULTS
 from product_service.product import Product
 from product_service.query_understanding import ParsedQuery, QueryUnderstanding, Tokenizer
 from product_service.search_cache import SearchCache, request_key
@@ -39,6 +37,13 @@ _TEXT_CANDIDATES = 300
 class ScoredProduct:
     product: Product
     score: float
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    results: list[ScoredProduct]
+    # lexical, semantic or cached
+    mode: str
 
 
 async def search_products(
@@ -177,12 +182,11 @@ class ProductSearch:
         return self._understanding.parse(text)
 
     async def search(self, *, query: str, filters: SearchFilters) -> list[ScoredProduct]:
-        started = time.perf_counter()
-        try:
-            validate_filters(filters)
-        except ValueError:
-            SEARCH_CALLS.labels("invalid").inc()
-            raise
+        return (await self.answer(query=query, filters=filters)).results
+
+    async def answer(self, *, query: str, filters: SearchFilters) -> "SearchAnswer":
+        """The results and how they were found (the servicer's metrics label them by it)."""
+        validate_filters(filters)
         intent = self._understanding.parse(query)
         # Only free words the lexicon did not understand ("비 오는 날") need meaning; a fully
         # understood query ("네이비 슬랙스") is answered exactly and without the model's cost.
@@ -200,10 +204,7 @@ class ProductSearch:
                 await self._answers.put(key, [(r.product.product_id, r.score) for r in results])
         else:
             mode = "cached"
-        SEARCH_CALLS.labels("found" if results else "empty").inc()
-        SEARCH_RESULTS.observe(len(results))
-        SEARCH_DURATION.labels(mode).observe(time.perf_counter() - started)
-        return results
+        return SearchAnswer(results=results, mode=mode)
 
     async def _cached(self, key: str) -> list[ScoredProduct] | None:
         if not self._answers or not self._products:

@@ -5,10 +5,12 @@ import grpc
 
 from product_service.cache import ProductCache, lookup_products
 from product_service.garments import GARMENT_BY_NAME
+from product_service.metrics import SearchCall
 from product_service.product import Product
 from product_service.query_understanding import ParsedQuery
 from product_service.search import ProductSearch, SearchFilters
 from product_service.vocabulary import NOT_CARRIED
+from tftkit import text
 from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 MAX_BATCH_IDS = 500
@@ -104,22 +106,28 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
     async def SearchProducts(
         self, request: product_pb2.SearchProductsRequest, context: grpc.aio.ServicerContext
     ) -> product_pb2.SearchProductsResponse:
-        if len(request.query) > MAX_QUERY_CHARS:
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT, f"query is longer than {MAX_QUERY_CHARS} chars"
+        with SearchCall() as call:
+            if len(request.query) > MAX_QUERY_CHARS:
+                call.refused()
+                await context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    f"query is longer than {MAX_QUERY_CHARS} chars",
+                )
+            try:
+                answer = await self._search.answer(
+                    query=request.query, filters=filters_from_proto(request)
+                )
+            except ValueError as error:
+                call.refused()
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+            reply = product_pb2.SearchProductsResponse(
+                results=[
+                    product_pb2.ScoredProduct(product=product_to_proto(r.product), score=r.score)
+                    for r in answer.results
+                ]
             )
-        try:
-            results = await self._search.search(
-                query=request.query, filters=filters_from_proto(request)
-            )
-        except ValueError as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        return product_pb2.SearchProductsResponse(
-            results=[
-                product_pb2.ScoredProduct(product=product_to_proto(r.product), score=r.score)
-                for r in results
-            ]
-        )
+            call.answered(len(answer.results), answer.mode)
+            return reply
 
     async def GetProduct(
         self, request: product_pb2.GetProductRequest, context: grpc.aio.ServicerContext
@@ -127,6 +135,8 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
         product_id = request.product_id.strip()
         if not product_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "product_id is required")
+        if problem := text.problem_of(product_id):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"product_id: {problem}")
         found = await lookup_products(pool=self._pool, cache=self._cache, product_ids=[product_id])
         if product_id not in found:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"product {product_id} not found")
@@ -142,6 +152,8 @@ class ProductServicer(product_pb2_grpc.ProductServiceServicer):
             )
         if any(not i for i in ids):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "product_ids must not be empty")
+        if problem := next(filter(None, map(text.problem_of, ids)), None):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"product_ids: {problem}")
         found = await lookup_products(pool=self._pool, cache=self._cache, product_ids=ids)
         ordered = list(dict.fromkeys(ids))
         return product_pb2.BatchGetProductsResponse(

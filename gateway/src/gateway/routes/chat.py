@@ -7,16 +7,16 @@ import grpc
 from fastapi import APIRouter, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sse_starlette.sse import EventSourceResponse
 
+from gateway.body_limits import upload_too_large
 from gateway.deps import ClientsDep, CurrentUser, KnownUser
 from gateway.errors import ApiError, envelope
+from gateway.metrics import ReceivedAt
 from gateway.schemas import (
     DOWNSTREAM,
     PRODUCT_ID_PATTERN,
     ROOM_ID_OR_EMPTY_PATTERN,
     ROOM_ID_PATTERN,
-    TEXT_PATTERN,
     UPLOAD_ID_PATTERN,
     Envelope,
     MessagePageData,
@@ -26,14 +26,17 @@ from gateway.schemas import (
     RoomData,
     RoomHistoryData,
     SentData,
+    checked_text,
     error_responses,
     image_response,
     link,
     product_refs,
     sse_response,
+    text_schema,
 )
-from gateway.sse import first_event, sse_events
+from gateway.sse import MeteredEventSourceResponse, event_stream, first_event
 from tftkit.identity import Identity
+from tftkit.rate_limit import RETRY_AFTER_METADATA_KEY
 from thefirsttake.chat.v1 import chat_pb2
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
@@ -51,12 +54,23 @@ _STREAM_RESPONSES = {
 _ROOM_ID = "$response.body#/data/id"
 _IN_ROOM = "/api/chat/rooms/{room_id}/messages"
 
+# Lengths are checked by the text rule after normalising (a Mac's decomposed Hangul counts as
+# the syllables it shows); the schema states them.
+MAX_INPUT_CHARS = 2000
+MAX_URL_CHARS = 2048
 UserInput = Annotated[
     str,
-    Query(min_length=1, max_length=2000, pattern=TEXT_PATTERN, description="what the person says"),
+    Query(
+        min_length=1,
+        description="what the person says",
+        json_schema_extra=text_schema(MAX_INPUT_CHARS),
+    ),
+    checked_text(MAX_INPUT_CHARS),
 ]
 ImageUrl = Annotated[
-    str, Query(max_length=2048, pattern=TEXT_PATTERN, description="an uploaded image's URL")
+    str,
+    Query(description="an uploaded image's URL", json_schema_extra=text_schema(MAX_URL_CHARS)),
+    checked_text(MAX_URL_CHARS),
 ]
 RoomIdPath = Annotated[str, Path(pattern=ROOM_ID_PATTERN)]
 Experts = Annotated[str, Query(description="comma-separated agent ids; all when empty")]
@@ -77,6 +91,10 @@ def upload_id_of(image_url: str) -> str:
     if path.startswith(_UPLOADS_PATH):
         return path[len(_UPLOADS_PATH) :].strip("/")
     return ""
+
+
+def _retry_after_given(error: grpc.aio.AioRpcError) -> bool:
+    return any(key == RETRY_AFTER_METADATA_KEY for key, _ in error.trailing_metadata() or ())
 
 
 def _expert_ids(value: str) -> list[str]:
@@ -185,16 +203,20 @@ async def _stream(
     user: Identity,
     request: chat_pb2.StreamTurnRequest,
     last_event_id: str | None,
-) -> EventSourceResponse:
+    received_at: float,
+) -> MeteredEventSourceResponse:
     if last_event_id:
         call = clients.resume_turn(user, last_event_id)
     else:
         call = clients.stream_turn(user, request)
     first, rest = await first_event(call)
-    return EventSourceResponse(
-        sse_events(first, rest, call),
-        ping=int(clients.settings.sse_heartbeat_seconds),
-        send_timeout=30,
+    return event_stream(
+        first,
+        rest,
+        call,
+        received_at=received_at,
+        resumed=bool(last_event_id),
+        ping_seconds=clients.settings.sse_heartbeat_seconds,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
@@ -212,6 +234,7 @@ async def stream_in_room(
     user_input: UserInput,
     user: CurrentUser,
     clients: ClientsDep,
+    received_at: ReceivedAt,
     image_url: ImageUrl = "",
     experts: Experts = "",
     last_event_id: LastEventId = None,
@@ -223,7 +246,7 @@ async def stream_in_room(
         expert_ids=_expert_ids(experts),
         upload_id=upload_id_of(image_url),
     )
-    return await _stream(clients, user, request, last_event_id)
+    return await _stream(clients, user, request, last_event_id, received_at)
 
 
 @router.get(
@@ -236,6 +259,7 @@ async def stream_new_or_existing(
     user_input: UserInput,
     user: CurrentUser,
     clients: ClientsDep,
+    received_at: ReceivedAt,
     room_id: Annotated[str, Query(pattern=ROOM_ID_OR_EMPTY_PATTERN)] = "",
     image_url: ImageUrl = "",
     experts: Experts = "",
@@ -248,13 +272,22 @@ async def stream_new_or_existing(
         expert_ids=_expert_ids(experts),
         upload_id=upload_id_of(image_url),
     )
-    return await _stream(clients, user, request, last_event_id)
+    return await _stream(clients, user, request, last_event_id, received_at)
 
 
 class SendBody(BaseModel):
-    content: str = Field(min_length=1, max_length=2000, pattern=TEXT_PATTERN)
+    content: Annotated[
+        str,
+        Field(min_length=1, json_schema_extra=text_schema(MAX_INPUT_CHARS)),
+        checked_text(MAX_INPUT_CHARS),
+    ]
     # The original's clients send `"image_url": null` when there is no picture.
-    image_url: str | None = Field(None, max_length=2048, pattern=TEXT_PATTERN)
+    image_url: (
+        Annotated[
+            str, Field(json_schema_extra=text_schema(MAX_URL_CHARS)), checked_text(MAX_URL_CHARS)
+        ]
+        | None
+    ) = None
 
 
 RoomIdQuery = Annotated[str, Query(alias="roomId", pattern=ROOM_ID_PATTERN)]
@@ -269,6 +302,7 @@ RoomIdQuery = Annotated[str, Query(alias="roomId", pattern=ROOM_ID_PATTERN)]
         401,
         403,
         404,
+        413,
         422,
         429,
         *DOWNSTREAM,
@@ -336,24 +370,36 @@ async def receive(room_id: RoomIdQuery, user: KnownUser, clients: ClientsDep):
         413,
         415,
         422,
+        429,
         *DOWNSTREAM,
-        notes={400: "an unreadable multipart body"},
+        notes={
+            400: "an unreadable multipart body",
+            413: "the picture (or the whole request) is over the size limit",
+            429: "too many uploads this minute (Retry-After)",
+        },
     ),
 )
 async def upload(
     request: Request, user: CurrentUser, clients: ClientsDep, file: Annotated[UploadFile, File()]
 ):
     limit = clients.settings.max_upload_bytes
+    # BodyLimitMiddleware already stopped a bigger file part as it arrived; this read holds at
+    # most the limit and one byte whatever the parser did.
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise ApiError(413, f"image is larger than {limit // (1024 * 1024)} MB")
+        raise ApiError(413, upload_too_large(limit))
     try:
-        stored = await clients.upload_image(user, content, file.filename or "")
+        # The name is not used (the bytes decide what the picture is); only kept short.
+        stored = await clients.upload_image(user, content, (file.filename or "")[:255])
     except grpc.aio.AioRpcError as error:
         if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
             raise ApiError(415, error.details() or "unsupported image type") from error
         if error.code() == grpc.StatusCode.OUT_OF_RANGE:
             raise ApiError(413, error.details() or "image too large") from error
+        if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and not _retry_after_given(error):
+            # gRPC's own refusal of a message over chat-service's size cap (its upload limit is
+            # lower than ours); a rate limit always says when to retry.
+            raise ApiError(413, upload_too_large(limit)) from error
         raise
     url = str(request.url_for("uploaded_image", upload_id=stored.upload_id))
     return envelope(url, "이미지가 업로드되었습니다.")

@@ -7,6 +7,7 @@ import grpc
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from gateway.body_limits import upload_too_large
 from gateway.deps import ClientsDep, CurrentUser, KnownUser
 from gateway.errors import ApiError, envelope
 from gateway.schemas import (
@@ -78,9 +79,10 @@ async def _try_on(
     combo: bool,
 ) -> JSONResponse:
     limit = clients.settings.max_upload_bytes
+    # BodyLimitMiddleware already stopped a bigger file part as it arrived.
     content = await photo.read(limit + 1)
     if len(content) > limit:
-        raise ApiError(413, f"사진이 너무 커요. {limit // (1024 * 1024)}MB 이하로 보내주세요.")
+        raise ApiError(413, upload_too_large(limit))
     call = fitting_pb2.TryOnRequest(
         model_image=content,
         upper_product_id=upper,

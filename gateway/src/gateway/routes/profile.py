@@ -43,7 +43,13 @@ async def get_profile(user: KnownUser, clients: ClientsDep):
     summary="Replaces the caller's profile",
     response_model=Envelope[StyleProfileData],
     responses=error_responses(
-        400, 401, 403, 422, *DOWNSTREAM, notes={400: "a value out of range (the field is named)"}
+        400,
+        401,
+        403,
+        413,
+        422,
+        *DOWNSTREAM,
+        notes={400: "a value out of range (the field is named)"},
     ),
 )
 async def put_profile(body: StyleProfileData, user: CurrentUser, clients: ClientsDep):
