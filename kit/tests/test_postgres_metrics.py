@@ -138,3 +138,20 @@ async def test_two_pools_on_one_database_are_summed():
         assert sample("db_connection_pool_active", database=db) == 0
     # Closed pools no longer count.
     assert sample("db_connection_pool_size", database=db) == 0
+
+
+async def test_a_released_connection_costs_no_query_unless_a_transaction_was_left_open():
+    async with scratch_database("kit_reset") as dsn, connect_pool(dsn, max_size=1) as pool:
+        async with pool.acquire() as conn:
+            pid = await conn.fetchval("SELECT pg_backend_pid()")
+            await conn.execute("SET application_name = 'kept'")
+            await conn.execute("BEGIN")
+            await conn.execute("CREATE TEMP TABLE left_open (x int)")
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") == pid
+            # Left inside a transaction: the next borrower gets it rolled back ...
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT to_regclass('left_open')") is None
+            # ... and nothing else was sent (asyncpg's default would RESET ALL: a query, and
+            # a transaction, on every release).
+            assert await conn.fetchval("SHOW application_name") == "kept"

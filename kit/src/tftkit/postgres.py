@@ -267,6 +267,14 @@ async def connect_pool(
         # Each new connection learns its database once, for db_transaction_duration's label.
         connection.metrics_label = name
 
+    async def reset(connection: asyncpg.Connection) -> None:
+        # asyncpg's default reset runs one query (unlock, close, unlisten, reset all) on every
+        # release: a transaction of its own each time a connection goes back. The services
+        # keep no session state (no LISTEN, SET or held advisory lock past its block), so
+        # only an abandoned transaction needs undoing.
+        if connection.is_in_transaction():
+            await connection.execute("ROLLBACK")
+
     # asyncpg.create_pool() builds a plain Pool; the subclass takes the same arguments.
     pool = MeteredPool(
         dsn,
@@ -277,6 +285,7 @@ async def connect_pool(
         max_inactive_connection_lifetime=300.0,
         loop=None,
         init=label,
+        reset=reset,
         connection_class=MeteredConnection,
         record_class=asyncpg.Record,
         timeout=10,
