@@ -29,6 +29,7 @@ from tft_launcher.scratch import scratch_system  # noqa: E402
 from tftkit.testing import TEST_POSTGRES_DSN, TEST_REDIS_URL  # noqa: E402
 
 PANEL = 4
+_OWN_READS = 2  # between two snapshots: the first's read and the second's flush
 
 
 async def _commits(dsn: str) -> int:
@@ -84,9 +85,14 @@ async def measure(turns: int, concurrent: int) -> None:
                 await _streamed_turn(system.base_url, f"소개팅 코디 추천해줘 {i}")
             elapsed = time.perf_counter() - started
             after = await _commits(chat)
-            per_turn = (after - before) / turns
+            # The two counter reads between the snapshots are this bench's own transactions;
+            # what is left includes chat-service's once-a-minute recovery sweep.
+            delta = after - before - _OWN_READS
             print(f"transactions per turn (chat database, {turns} streamed turns one at a time):")
-            print(f"  xact_commit delta {after - before} -> {per_turn:.2f} per turn (goal <= 2)")
+            print(
+                f"  xact_commit delta {delta} (the bench's own {_OWN_READS} taken off)"
+                f" -> {delta / turns:.2f} per turn (goal <= 2)"
+            )
             print(f"  {elapsed / turns:.2f} s per turn")
 
             started = time.perf_counter()
