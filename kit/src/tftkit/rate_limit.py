@@ -1,11 +1,14 @@
-"""Fixed-window rate limits in Redis, and how a refusal travels to the gateway.
+"""Sliding-window rate limits in Redis, and how a refusal travels to the gateway.
 
-Hand-written: it is two Redis commands, and the `limits` package would bring another Redis
-client (coredis) for its async storage.
+A sorted set per key holds the moments of the calls in the last window: a limit means the same
+at every moment (a fixed window lets 2 × limit through across its boundary, and makes "the next
+call is refused" depend on the clock). Hand-written: it is one transaction of five Redis commands,
+and the `limits` package would bring another Redis client (coredis) for its async storage.
 """
 
 import math
 import time
+import uuid
 
 import grpc
 from redis.asyncio import Redis
@@ -24,19 +27,24 @@ class RateLimited(Exception):
 
 
 async def take_slot(*, redis: Redis, key: str, limit: int, window_seconds: int) -> None:
-    """Counts one call under `key`; raises RateLimited past `limit` in the current window
-    (`limit` <= 0 means no limit)."""
+    """Counts one call under `key`; raises RateLimited when `limit` calls were already made in
+    the last `window_seconds` (`limit` <= 0 means no limit). A refused call is not counted."""
     if limit <= 0:
         return
     now = time.time()
-    window = int(now // window_seconds)
-    counter = f"ratelimit:{key}:{window}"
+    calls, call = f"ratelimit:{key}", f"{now}:{uuid.uuid4().hex[:8]}"
+    # Counted and checked in one transaction, so concurrent callers never both slip through.
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(counter)
-        pipe.expire(counter, 2 * window_seconds)
-        count, _ = await pipe.execute()
+        pipe.zremrangebyscore(calls, 0, now - window_seconds)
+        pipe.zadd(calls, {call: now})
+        pipe.zcard(calls)
+        pipe.zrange(calls, 0, 0, withscores=True)
+        pipe.expire(calls, window_seconds + 1)
+        _, _, count, oldest, _ = await pipe.execute()
     if count > limit:
-        raise RateLimited(max(1, math.ceil((window + 1) * window_seconds - now)))
+        await redis.zrem(calls, call)  # a refused call does not count
+        first = oldest[0][1] if oldest else now
+        raise RateLimited(max(1, math.ceil(first + window_seconds - now)))
 
 
 async def abort_rate_limited(
