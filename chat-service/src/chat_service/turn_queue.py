@@ -38,6 +38,8 @@ class TurnJob:
     user_input: str
     image_url: str
     expert_ids: list[str] = field(default_factory=list)
+    # The W3C trace context of the request that queued it: the turn stays one trace.
+    trace: dict[str, str] = field(default_factory=dict)
 
     def encode(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import grpc
+from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 
 from chat_service import rooms
@@ -27,6 +28,7 @@ from thefirsttake.chat.v1 import chat_pb2
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 CONNECTED_MESSAGE = "SSE 연결 성공"
 FINAL_MESSAGE = "모든 전문가의 답변이 완료되었습니다."
@@ -123,6 +125,7 @@ class TurnRunner:
                 user_input=text,
                 image_url=request.experts_image_url or request.image_url,
                 expert_ids=list(request.expert_ids),
+                trace=_trace_context(),
             )
         )
         return started
@@ -179,8 +182,13 @@ class TurnRunner:
 
     async def _process(self, entry_id: str, job: TurnJob, *, taken_over: bool) -> None:
         lease = asyncio.create_task(self._hold(entry_id))
+        # Continues the trace of the request that queued the turn, whichever replica runs it.
+        span = _tracer.start_as_current_span(
+            "turn", context=propagate.extract(job.trace), kind=trace.SpanKind.CONSUMER
+        )
         try:
-            await (self.take_over(job) if taken_over else self.run(job))
+            with span:
+                await (self.take_over(job) if taken_over else self.run(job))
             await self._queue.done(entry_id)
         except asyncio.CancelledError:
             raise  # shutting down: the entry stays pending and another worker finishes it
@@ -348,6 +356,12 @@ class TurnRunner:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _trace_context() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
 
 
 def _client_message(error: grpc.aio.AioRpcError) -> str:
