@@ -2,15 +2,25 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := 3.11
-UV ?= uv
+# The one uv pin: `make` installs exactly this uv when none is on PATH (a fresh machine needs
+# only Python 3), and .ci/run asks for it with `make -s print-uv-version`.
+UV_VERSION := 0.13.9
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting bench-chat screenshots fuzz
+.PHONY: help uv print-uv-version install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting bench-chat screenshots fuzz
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-install: ## create .venv with every service, generate the gRPC stubs
+uv: ## install the pinned uv (UV_VERSION) with pip when no uv is on PATH
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+print-uv-version: ## the pinned uv version (read by .ci/run)
+	@echo $(UV_VERSION)
+
+install: uv ## create .venv with every service, generate the gRPC stubs
 	$(UV) sync --frozen --all-packages
 	$(MAKE) protos
 

