@@ -112,6 +112,7 @@ async def system(
         "OTEL_BSP_SCHEDULE_DELAY": "200",
         # Its own queue and tasks, whatever else shares the test Redis.
         "FITTING_REDIS_KEY_PREFIX": f"fitting-e2e-{suffix}",
+        "CHAT_TURN_QUEUE_KEY": f"chat-queue-e2e-{suffix}",
         "FITTING_PROXY_ALLOWED_HOSTS": image_host.authority,
         "FITTING_PROXY_TRUSTED_NETWORKS": "127.0.0.2/32",
         "FITTING_PROXY_TIMEOUT_SECONDS": "2",
