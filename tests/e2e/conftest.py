@@ -5,7 +5,6 @@ with fresh databases and free ports so a running `make run` is never touched."""
 import asyncio
 import os
 import secrets
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from e2e.image_host import ImageHost, image_host_on
 from e2e.otlp_collector import SpanCollector
 from e2e.protocol_servers import KakaoServer
 from tft_launcher.processes import ProcessSpec, Supervisor, run_to_completion
+from tft_launcher.scratch import free_port
 from tft_launcher.services import SERVICES, service_env, service_specs
 from tftkit.identity import new_signing_key
 from tftkit.postgres import with_database
@@ -26,12 +26,6 @@ from tftkit.testing import TEST_POSTGRES_DSN, TEST_REDIS_URL, serving
 
 REPO = Path(__file__).resolve().parents[2]
 E2E_CATALOG_SIZE = os.environ.get("E2E_CATALOG_SIZE", "400")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -110,14 +104,15 @@ async def system(
         "PRODUCT_POSTGRES_DSN": dsns["product"],
         # Metrics servers on free ports (the fixed ones could clash with a running `make run`),
         # so the tests can scrape every process.
-        **{f"{s.prefix}_METRICS_PORT": str(_free_port()) for s in SERVICES if s.metrics_port},
-        **{f"{s.prefix}_PORT": str(_free_port()) for s in SERVICES},
+        **{f"{s.prefix}_METRICS_PORT": str(free_port()) for s in SERVICES if s.metrics_port},
+        **{f"{s.prefix}_PORT": str(free_port()) for s in SERVICES},
         # Real OTLP export to the collector above, flushed quickly.
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{collector_address}",
         "OTEL_EXPORTER_OTLP_INSECURE": "true",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
         # Its own queue and tasks, whatever else shares the test Redis.
         "FITTING_REDIS_KEY_PREFIX": f"fitting-e2e-{suffix}",
+        "CHAT_TURN_QUEUE_KEY": f"chat-queue-e2e-{suffix}",
         "FITTING_PROXY_ALLOWED_HOSTS": image_host.authority,
         "FITTING_PROXY_TRUSTED_NETWORKS": "127.0.0.2/32",
         "FITTING_PROXY_TIMEOUT_SECONDS": "2",
