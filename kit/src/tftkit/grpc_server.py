@@ -130,6 +130,7 @@ class GrpcServer:
         grace_seconds: float = 5.0,
         verifier: TokenVerifier | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        min_ping_interval_ms: int = 20_000,
     ) -> None:
         """`verifier` checks the bearer token of calls that act for a user; a request message
         over `max_message_bytes` is refused (RESOURCE_EXHAUSTED) by gRPC from its length prefix,
@@ -142,8 +143,9 @@ class GrpcServer:
                 # Clients ping idle channels every 30 s (tftkit.grpc_client); with gRPC's
                 # defaults (one ping per 5 min without calls) the server answers the third with
                 # GOAWAY "too_many_pings" and the next call on that channel fails UNAVAILABLE.
+                # (The C core's name for the server's minimum is this one, without "recv".)
                 ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.http2.min_recv_ping_interval_without_data_ms", 20_000),
+                ("grpc.http2.min_ping_interval_without_data_ms", min_ping_interval_ms),
             ],
         )
         self._health = health.aio.HealthServicer()
