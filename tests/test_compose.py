@@ -1,7 +1,9 @@
-"""docker-compose.yml, the Dockerfiles and the Kubernetes base agree with the system's table.
+"""docker-compose.yml and .env.example agree with the system's table.
 
 No Docker engine runs here, so these read the files: every service present under its one name,
-built from its own Dockerfile, on the documented ports, and no secret value committed.
+built from the one shared Dockerfile (deploy/docker/Dockerfile, see test_dockerfile.py) with its
+name as the SERVICE build argument, on the documented ports, waiting for healthy dependencies,
+and no secret value committed.
 """
 
 import re
@@ -22,6 +24,8 @@ SERVICES = {
     "gateway": ("GATEWAY", 8000, None),
 }
 STORES = {"postgres", "redis", "minio", "minio-init", "otel-collector"}
+SHARED_DOCKERFILE = "deploy/docker/Dockerfile"
+ONE_SHOT = {"minio-init", "product-seed"}  # jobs that run to completion, then stay stopped
 SECRET_WORDS = re.compile(r"SECRET|PASSWORD|TOKEN|API_KEY|ACCESS_KEY")
 REFERENCE = re.compile(r"^\$\{[A-Z0-9_]+(:?[?-][^}]*)?\}$")
 
@@ -47,13 +51,31 @@ def test_every_service_and_store_is_present(compose):
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_each_service_builds_from_its_own_dockerfile(compose, name):
-    build = compose["services"][name]["build"]
-    context = ROOT / build["context"]
-    dockerfile = context / build["dockerfile"]
-    assert dockerfile.is_file()
-    assert dockerfile.parent == ROOT / name
-    assert compose["services"][name]["image"] == f"thefirsttake/{name}"
+def test_each_service_builds_from_the_shared_dockerfile(compose, name):
+    service = compose["services"][name]
+    build = service["build"]
+    assert (ROOT / build["context"]).resolve() == ROOT
+    assert build["dockerfile"] == SHARED_DOCKERFILE
+    assert (ROOT / build["dockerfile"]).is_file()
+    assert build["args"] == {"SERVICE": name}
+    assert service["image"] == f"thefirsttake/{name}"
+    assert _env(service).get("OTEL_SERVICE_NAME", name) == name
+
+
+def test_every_build_uses_the_shared_dockerfile_and_no_other_exists(compose):
+    builds = {n: s["build"] for n, s in compose["services"].items() if "build" in s}
+    assert set(builds) == set(SERVICES) | {"product-seed"}
+    for name, build in builds.items():
+        assert build["dockerfile"] == SHARED_DOCKERFILE, name
+        assert (ROOT / build["args"]["SERVICE"] / "pyproject.toml").is_file(), name
+        image = compose["services"][name]["image"]
+        assert image == f"thefirsttake/{build['args']['SERVICE']}", name
+    dockerfiles = {
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("Dockerfile")
+        if not {".venv", "node_modules", ".git"} & set(p.parts)
+    }
+    assert dockerfiles == {SHARED_DOCKERFILE}
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -142,25 +164,75 @@ def test_mounted_config_files_exist(compose):
                 assert path.is_file() or (path.is_dir() and any(path.rglob("*.*"))), source
 
 
-@pytest.mark.parametrize("name", SERVICES)
-def test_dockerfile_runs_the_service_as_non_root_with_a_healthcheck(name):
-    prefix, port, metrics = SERVICES[name]
-    text = (ROOT / name / "Dockerfile").read_text()
-    assert text.startswith("# syntax=docker/dockerfile:1")
-    assert "FROM python:3.11-slim" in text
-    assert f"uv sync --frozen --no-dev --package {name}" in text
-    assert "bash protos/generate.sh" in text
-    assert re.search(r"grpcio-tools>=[\d.]+,<1\.82", text)
-    assert re.search(r"^USER 10001$", text, re.M)  # numeric: runAsNonRoot can check it
-    assert f"{prefix}_HOST=0.0.0.0" in text
-    exposed = re.search(r"^EXPOSE (.+)$", text, re.M).group(1).split()
-    assert str(port) in exposed and (metrics is None or str(metrics) in exposed)
-    assert "HEALTHCHECK" in text
-    module = name.replace("-", "_")
-    assert f'CMD ["python", "-m", "{module}"]' in text
-    # Every COPY source exists (the build context is the repository root).
-    for source in re.findall(r"^COPY (?!--from)(\S+)", text, re.M):
-        assert (ROOT / source).exists(), f"{name}/Dockerfile copies missing {source}"
+def test_every_depends_on_waits_for_health_or_completion(compose):
+    services = compose["services"]
+    for name, service in services.items():
+        depends = service.get("depends_on", {})
+        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+        for other, spec in depends.items():
+            if other in ONE_SHOT:
+                assert spec["condition"] == "service_completed_successfully", (name, other)
+                assert services[other]["restart"] == "no", other
+            else:
+                assert spec["condition"] == "service_healthy", (name, other)
+                target = services[other]
+                # a healthcheck of its own in compose, or the shared image's HEALTHCHECK
+                assert "test" in target.get("healthcheck", {}), (name, other)
+
+
+def test_every_store_and_service_has_a_healthcheck(compose):
+    for name in ("postgres", "redis", "minio", "prometheus", *SERVICES):
+        check = compose["services"][name]["healthcheck"]
+        assert check["test"] and not check.get("disable"), name
+    for name in SERVICES:
+        assert compose["services"][name]["healthcheck"]["test"] == [
+            "CMD",
+            "python",
+            "/app/healthcheck.py",
+        ]
+
+
+@pytest.mark.parametrize("name", [*SERVICES, "product-seed"])
+def test_services_run_read_only_without_capabilities(compose, name):
+    service = compose["services"][name]
+    assert service["read_only"] is True
+    assert any(str(m).split(":")[0] == "/tmp" for m in service["tmpfs"])
+    assert service["cap_drop"] == ["ALL"]
+    assert "no-new-privileges:true" in service["security_opt"]
+
+
+def test_stores_keep_their_data_in_named_volumes(compose):
+    volumes = compose["volumes"]
+    for name, path in (
+        ("postgres", "/var/lib/postgresql/data"),
+        ("redis", "/data"),
+        ("minio", "/data"),
+    ):
+        mounts = dict(str(v).split(":")[:2] for v in compose["services"][name]["volumes"])
+        source = {target: src for src, target in mounts.items()}[path]
+        assert source in volumes, name
+
+
+def test_services_with_objects_point_at_minio(compose):
+    for name in ("chat-service", "fitting-service", "product-service", "product-seed"):
+        env = _env(compose["services"][name])
+        assert env["S3_ENDPOINT"] == "http://minio:9000", name
+        assert env["S3_BUCKET"] == "thefirsttake", name
+        for key in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "MEDIA_BASE_URL", "S3_REGION"):
+            assert env[key], (name, key)
+
+
+def test_env_example_lists_every_variable_compose_reads():
+    text = (ROOT / "docker-compose.yml").read_text()
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", text))
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", example, re.M))
+    assert used, "no ${VAR} found"
+    assert used == listed, f"missing: {used - listed}, unused: {listed - used}"
+    # required ones (${VAR:?...}) are empty unless they are not secret (the MinIO user name)
+    for name in set(re.findall(r"\$\{([A-Z0-9_]+):\?", text)):
+        if SECRET_WORDS.search(name) or name == "AUTH_SIGNING_KEY":
+            assert re.search(rf"^{name}=$", example, re.M), name
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out():

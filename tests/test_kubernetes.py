@@ -239,3 +239,52 @@ def test_network_policies_deny_by_default_and_allow_only_the_callers(rendered):
         (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
         metrics = next(p["containerPort"] for p in container["ports"] if p["name"] == "metrics")
         assert _allowed(policies, name, metrics) == {"any namespace: prometheus"}
+
+
+# ---- overlays/production: the base plus a TLS Ingress for the gateway ------------------------
+
+PRODUCTION = BASE.parent / "overlays" / "production"
+
+
+@pytest.fixture(scope="module")
+def production() -> list[dict]:
+    return render(PRODUCTION)
+
+
+def test_production_renders_valid_manifests(production, rendered):
+    import kubernetes_validate
+
+    for doc in production:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "thefirsttake"
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in production}
+    assert {(d["kind"], d["metadata"]["name"]) for d in rendered} <= kinds
+    assert kinds - {(d["kind"], d["metadata"]["name"]) for d in rendered} == {
+        ("Ingress", "gateway")
+    }
+
+
+def test_production_ingress_terminates_tls_for_the_gateway(production):
+    (ingress,) = _by(production, "Ingress").values()
+    (tls,) = ingress["spec"]["tls"]
+    assert tls["secretName"]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] in tls["hosts"]
+    (path,) = rule["http"]["paths"]
+    backend = path["backend"]["service"]
+    service = _by(production, "Service")[backend["name"]]
+    assert backend == {"name": "gateway", "port": {"number": PORTS["gateway"]}}
+    assert PORTS["gateway"] in [p["port"] for p in service["spec"]["ports"]]
+    config = _by(production, "ConfigMap")["thefirsttake-config"]
+    assert config["data"]["GATEWAY_COOKIE_SECURE"] == "true"  # cookies only over HTTPS
+
+
+def test_production_images_are_tagged_and_stores_come_from_secrets(production):
+    assert not [d for d in production if d["kind"] == "Secret"]
+    for workload in _workloads(production):
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            name, _, tag = container["image"].partition(":")
+            assert name.startswith("thefirsttake/") and tag and tag != "latest"
+            for item in container.get("env", []):
+                if item["name"].endswith(("_DSN", "_REDIS_URL")) or "SECRET" in item["name"]:
+                    assert "secretKeyRef" in item["valueFrom"], item["name"]
