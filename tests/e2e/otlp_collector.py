@@ -33,6 +33,13 @@ class SpanCollector(trace_service_pb2_grpc.TraceServiceServicer):
                 return {service for service, _ in spans}
         return set()
 
+    def span_names_in_trace_of(self, path: str) -> set[str]:
+        """The names of the spans in the trace whose gateway span served `path`."""
+        for spans in self.traces.values():
+            if any(_mentions(span, path) for _, span in spans):
+                return {span.name for _, span in spans}
+        return set()
+
 
 def _mentions(span, path: str) -> bool:
     # The request path is `url.path` or `http.target` depending on the semantic conventions.

@@ -3,10 +3,12 @@ the metrics of every process on a turn's path, scraped before and after."""
 
 import asyncio
 
+import asyncpg
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from e2e.protocol_servers import astronaut, encoded
 from e2e.sse_client import read_events, stream
 from tftkit.postgres import database_name
 
@@ -31,6 +33,57 @@ async def test_a_turn_is_one_trace_across_the_services(system):
             break
         await asyncio.sleep(0.1)
     assert expected <= system.spans.services_in_trace_of(path)
+
+
+async def _trace_of(system, path: str, *, services: set[str], spans: set[str] = frozenset()):
+    for _ in range(100):
+        if services <= system.spans.services_in_trace_of(path) and spans <= (
+            system.spans.span_names_in_trace_of(path)
+        ):
+            return
+        await asyncio.sleep(0.1)
+    assert services <= system.spans.services_in_trace_of(path)
+    assert spans <= system.spans.span_names_in_trace_of(path)
+
+
+async def test_a_polled_turn_is_one_trace_through_the_queue(system):
+    async with httpx.AsyncClient(base_url=system.base_url, timeout=120) as client:
+        room = (await client.post("/api/chat/rooms")).json()["data"]
+        sent = await client.post(
+            "/api/chat/send", params={"roomId": room["id"]}, json={"content": "여행룩 추천"}
+        )
+        assert sent.status_code == 200
+    # The worker that took the queued turn continued the request's trace.
+    await _trace_of(
+        system,
+        "/api/chat/send",
+        services={"gateway", "chat-service", "expert-service", "product-service"},
+        spans={"turn"},
+    )
+
+
+async def test_a_try_on_is_one_trace_through_its_task_queue(system):
+    db = await asyncpg.connect(system.product_dsn)
+    try:
+        top = await db.fetchval(
+            "SELECT product_id FROM products WHERE main_category = 'TOP' ORDER BY product_id"
+            " LIMIT 1"
+        )
+    finally:
+        await db.close()
+    async with httpx.AsyncClient(base_url=system.base_url, timeout=120) as client:
+        answer = await client.post(
+            "/api/fitting/try-on",
+            files={"model_image": ("me.jpg", encoded(astronaut()), "image/jpeg")},
+            data={"upper_product_id": top},
+        )
+        assert answer.status_code == 200, answer.text
+    await _trace_of(
+        system,
+        "/api/fitting/try-on",
+        services={"gateway", "fitting-service", "product-service"},
+        spans={"try-on task"},
+    )
 
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

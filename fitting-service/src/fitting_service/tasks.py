@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from opentelemetry import propagate
 from redis.asyncio import Redis
 
 GROUP = "fitting-workers"
@@ -164,7 +165,8 @@ class TaskStore:
             pipe.expire(self._key(task_id), self._ttl)
             pipe.sadd(self._owner_key(owner_id), task_id)
             pipe.expire(self._owner_key(owner_id), self._ttl)
-            pipe.xadd(self.queue, {"task_id": task_id})
+            # The request's trace context rides along: the try-on stays one trace.
+            pipe.xadd(self.queue, {"task_id": task_id, **_trace_context()})
             await pipe.execute()
         return _task(task_id, fields)
 
@@ -225,3 +227,9 @@ def _task(task_id: str, fields: dict[str, str]) -> Task:
         error_kind=ErrorKind(fields.get("error_kind", "")),
         created_at=fields.get("created_at", ""),
     )
+
+
+def _trace_context() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier

@@ -9,12 +9,14 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 
+from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 
 from fitting_service.metrics import QUEUE_DEPTH, TASK_DURATION, TASKS, TASKS_RUNNING
 from fitting_service.tasks import GROUP, ErrorKind, Status, Task, TaskStore
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 _INTERRUPTED = "가상 피팅 작업이 중단되었어요. 다시 시도해 주세요."
 _TIMED_OUT = "가상 피팅이 너무 오래 걸려 멈췄어요. 잠시 후 다시 시도해 주세요."
@@ -71,7 +73,13 @@ class Workers:
                 )
                 for _, entries in answer or ():
                     for entry_id, fields in entries:
-                        await self._handle(entry_id, fields.get("task_id", ""), worker=consumer)
+                        # Continues the trace of the request that queued the task.
+                        with _tracer.start_as_current_span(
+                            "try-on task",
+                            context=propagate.extract(fields),
+                            kind=trace.SpanKind.CONSUMER,
+                        ):
+                            await self._handle(entry_id, fields.get("task_id", ""), worker=consumer)
             except asyncio.CancelledError:
                 raise
             # A Redis error on one entry must not end this worker for good.
