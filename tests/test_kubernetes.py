@@ -288,3 +288,184 @@ def test_production_images_are_tagged_and_stores_come_from_secrets(production):
             for item in container.get("env", []):
                 if item["name"].endswith(("_DSN", "_REDIS_URL")) or "SECRET" in item["name"]:
                     assert "secretKeyRef" in item["valueFrom"], item["name"]
+
+
+# ---- overlays/demo: the base plus in-cluster PostgreSQL, Redis and MinIO (demo only) ---------
+
+DEMO = BASE.parent / "overlays" / "demo"
+STORES = {"postgres": 5432, "redis": 6379, "minio": 9000}
+# who may open a connection to which store (the base's secretKeyRefs and compose agree)
+STORE_CALLERS = {
+    "postgres": {"auth-service", "chat-service", "product-service", "product-seed"},
+    "redis": {
+        "chat-service",
+        "expert-service",
+        "product-service",
+        "product-seed",
+        "fitting-service",
+    },
+    "minio": {"chat-service", "product-service", "product-seed", "fitting-service", "minio-init"},
+}
+
+
+@pytest.fixture(scope="module")
+def demo() -> list[dict]:
+    return render(DEMO)
+
+
+def _secret_refs(docs: list[dict]) -> dict[str, set[str]]:
+    """secret name -> the keys the workloads read from it (optional ones left out)."""
+    refs: dict[str, set[str]] = {}
+    for doc in docs:
+        if doc["kind"] not in ("Deployment", "Job", "StatefulSet"):
+            continue
+        for container in doc["spec"]["template"]["spec"]["containers"]:
+            for item in container.get("env", []):
+                ref = item.get("valueFrom", {}).get("secretKeyRef")
+                if ref and not ref.get("optional"):
+                    refs.setdefault(ref["name"], set()).add(ref["key"])
+    return refs
+
+
+def test_demo_renders_valid_manifests_the_base_plus_the_stores(demo, rendered):
+    import kubernetes_validate
+
+    for doc in demo:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "thefirsttake"
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in demo}
+    base = {(d["kind"], d["metadata"]["name"]) for d in rendered}
+    assert base <= kinds
+    added = {(k, n) for k, n in kinds - base if k != "Secret"}
+    assert added == {
+        *((kind, store) for store in STORES for kind in ("ServiceAccount", "StatefulSet")),
+        *((kind, store) for store in STORES for kind in ("Service", "NetworkPolicy")),
+        ("ConfigMap", "postgres-init"),
+        ("Job", "minio-init"),
+    }
+    for store, port in STORES.items():
+        statefulset = _by(demo, "StatefulSet")[store]
+        service = _by(demo, "Service")[store]
+        assert statefulset["spec"]["serviceName"] == store
+        assert service["spec"]["selector"] == statefulset["spec"]["selector"]["matchLabels"]
+        assert [p["port"] for p in service["spec"]["ports"]] == [port]
+        (container,) = statefulset["spec"]["template"]["spec"]["containers"]
+        assert port in [p["containerPort"] for p in container["ports"]]
+        assert "readinessProbe" in container and "livenessProbe" in container
+
+
+def test_demo_stores_run_hardened(demo):
+    accounts = _by(demo, "ServiceAccount")
+    workloads = [*_by(demo, "StatefulSet").values(), _by(demo, "Job")["minio-init"]]
+    assert len(workloads) == 4
+    for workload in workloads:
+        name = workload["metadata"]["name"]
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["automountServiceAccountToken"] is False, name
+        assert accounts[pod["serviceAccountName"]]["automountServiceAccountToken"] is False
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["runAsUser"] > 0, name
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        claims = {c["metadata"]["name"] for c in workload["spec"].get("volumeClaimTemplates", [])}
+        volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        for container in pod["containers"]:
+            image, _, tag = container["image"].rpartition(":")
+            assert image and tag and tag != "latest", container["image"]
+            context = container["securityContext"]
+            assert context["runAsNonRoot"] is True, name
+            assert context["readOnlyRootFilesystem"] is True, name
+            assert context["allowPrivilegeEscalation"] is False, name
+            assert context["capabilities"] == {"drop": ["ALL"]}, name
+            assert context["seccompProfile"] == {"type": "RuntimeDefault"}, name
+            for kind in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(container["resources"][kind]), (name, kind)
+            # the writable places on the read-only root are emptyDirs, the claim or ConfigMaps
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            assert "emptyDir" in volumes[mounts["/tmp"]], name
+            for volume in mounts.values():
+                assert volume in claims or volume in volumes, (name, volume)
+        if workload["kind"] == "StatefulSet":
+            assert claims == {"data"}, name
+            (template,) = workload["spec"]["volumeClaimTemplates"]
+            assert template["spec"]["resources"]["requests"]["storage"]
+
+
+def test_demo_postgres_creates_the_three_databases(demo):
+    script = (BASE.parents[1] / "postgres" / "init-databases.sql").read_text()
+    config = _by(demo, "ConfigMap")["postgres-init"]
+    assert list(config["data"].values()) == [script]  # the same script as compose's
+    for database in ("auth", "chat", "product"):
+        assert f"CREATE DATABASE {database};" in script
+    pod = _by(demo, "StatefulSet")["postgres"]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    (container,) = pod["containers"]
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert volumes[mounts["/docker-entrypoint-initdb.d"]]["configMap"]["name"] == "postgres-init"
+    assert mounts["/var/lib/postgresql/data"] == "data"
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PGDATA"]["value"].startswith("/var/lib/postgresql/data/")
+
+
+def test_demo_secret_is_generated_demo_only_and_points_at_the_stores(demo):
+    import base64
+    from urllib.parse import urlsplit
+
+    (secret,) = _by(demo, "Secret").values()
+    assert secret["metadata"]["name"].startswith("thefirsttake-secrets-")  # hashed: rolls pods
+    assert secret["metadata"]["labels"]["thefirsttake.io/demo-only"] == "true"
+    assert "DEMO ONLY" in secret["metadata"]["annotations"]["thefirsttake.io/warning"]
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    # every key a workload needs is there, under the generated name, and nothing else is read
+    refs = _secret_refs(demo)
+    assert set(refs) == {secret["metadata"]["name"]}
+    assert refs[secret["metadata"]["name"]] <= set(data)
+    assert {"auth-signing-key", "chat-postgres-dsn", "s3-secret-access-key"} <= set(data)
+    for key, value in data.items():
+        if "password" in key or key.endswith(("-dsn", "-url", "-secret-access-key")):
+            assert "demo-only" in value, key  # obviously demo passwords
+    for service in ("auth", "chat", "product"):
+        dsn = urlsplit(data[f"{service}-postgres-dsn"])
+        assert (dsn.hostname, dsn.port, dsn.path) == ("postgres", 5432, f"/{service}")
+        assert dsn.password == data["postgres-password"]
+    databases = set()
+    for service in ("chat", "expert", "product", "fitting"):
+        url = urlsplit(data[f"{service}-redis-url"])
+        assert (url.hostname, url.port, url.password) == ("redis", 6379, data["redis-password"])
+        databases.add(url.path)
+    assert len(databases) == 4  # a Redis database each
+    assert data["s3-access-key-id"] == data["minio-root-user"]
+    assert data["s3-secret-access-key"] == data["minio-root-password"]
+    config = _by(demo, "ConfigMap")["thefirsttake-config"]["data"]
+    assert config["S3_ENDPOINT"] == f"http://minio:{STORES['minio']}"
+    assert (
+        config["S3_BUCKET"]
+        in _by(demo, "Job")["minio-init"]["spec"]["template"]["spec"]["containers"][0]["command"][
+            -1
+        ]
+    )
+
+
+def test_demo_store_network_policies_admit_exactly_their_users(demo):
+    policies = list(_by(demo, "NetworkPolicy").values())
+    (deny,) = [p for p in policies if p["spec"]["podSelector"] == {}]
+    assert "ingress" not in deny["spec"]
+    for store, port in STORES.items():
+        assert _allowed(policies, store, port) == STORE_CALLERS[store], store
+    # the base's policies are unchanged
+    for name, callers in CALLERS.items():
+        assert _allowed(policies, name, PORTS[name]) == callers, name
+    # the callers named are exactly the pods that hold the store's credentials
+    holders: dict[str, set[str]] = {store: set() for store in STORES}
+    suffixes = {"postgres": "-postgres-dsn", "redis": "-redis-url", "minio": "s3-access-key-id"}
+    for doc in demo:
+        if doc["kind"] not in ("Deployment", "Job"):
+            continue
+        pod = doc["spec"]["template"]["spec"]
+        label = doc["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        for container in pod["containers"]:
+            for item in container.get("env", []):
+                key = item.get("valueFrom", {}).get("secretKeyRef", {}).get("key", "")
+                for store, suffix in suffixes.items():
+                    if key.endswith(suffix) or (store == "minio" and key == "minio-root-user"):
+                        holders[store].add(label)
+    assert holders == STORE_CALLERS
