@@ -27,15 +27,16 @@ class SpanCollector(trace_service_pb2_grpc.TraceServiceServicer):
         return trace_service_pb2.ExportTraceServiceResponse()
 
     def services_in_trace_of(self, path: str) -> set[str]:
-        """The services that took part in the trace whose gateway span served `path`."""
-        for spans in self.traces.values():
+        """The services that took part in the newest trace whose gateway span served `path`
+        (earlier tests may have sent the same path)."""
+        for spans in reversed(list(self.traces.values())):
             if any(_mentions(span, path) for _, span in spans):
                 return {service for service, _ in spans}
         return set()
 
     def span_names_in_trace_of(self, path: str) -> set[str]:
-        """The names of the spans in the trace whose gateway span served `path`."""
-        for spans in self.traces.values():
+        """The names of the spans in the newest trace whose gateway span served `path`."""
+        for spans in reversed(list(self.traces.values())):
             if any(_mentions(span, path) for _, span in spans):
                 return {span.name for _, span in spans}
         return set()
