@@ -168,7 +168,8 @@ class Understanding:
         brief = self._facts(text, whole, parsed, readings, phrases)
         brief = _with_follow_ups(brief, text=text, room=room)
         brief = replace(brief, intent=_intent(text, whole, brief, room))
-        return _with_changes(brief)
+        # What this message changes is said back; a lacking piece's nearest kin stands in.
+        return _with_nearest(_with_changes(brief))
 
     def _facts(
         self,
@@ -416,7 +417,7 @@ def _intent(text: str, whole: Reading, brief: Brief, room: Brief) -> Intent:
     return Intent.FULL_LOOK
 
 
-def with_nearest(brief: Brief) -> Brief:
+def _with_nearest(brief: Brief) -> Brief:
     """A piece we lack asked for alone ("수영복"): its nearest carried kind stands in."""
     if brief.items or brief.intent != Intent.ONE_ITEM:
         return brief
@@ -444,4 +445,4 @@ def _with_changes(brief: Brief) -> Brief:
         FollowUp.OTHER_PIECES: "다른 상품으로",
     }
     changes += [words[k] for k in brief.follow_ups]
-    return with_nearest(replace(brief, changes=changes))
+    return replace(brief, changes=changes)
