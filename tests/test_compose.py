@@ -7,6 +7,8 @@ and no secret value committed.
 """
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -239,3 +241,30 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".env", ".venv", "var", ".git"):
         assert entry in ignored
+
+
+def _validate(path: Path) -> subprocess.CompletedProcess:
+    """The Compose Specification's JSON schema, as check-jsonschema carries it (offline)."""
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification():
+    checked = _validate(ROOT / "docker-compose.yml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_schema_check_refuses_a_malformed_compose_file(compose, tmp_path):
+    broken = dict(compose)
+    broken["services"] = {**compose["services"], "gateway": {**compose["services"]["gateway"]}}
+    broken["services"]["gateway"]["depends_on"] = {"chat-service": {"condition": "when_ready"}}
+    broken["services"]["gateway"]["restart_policy"] = "always"  # not a service key
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(yaml.safe_dump(broken))
+    checked = _validate(path)
+    assert checked.returncode != 0
+    assert "when_ready" in checked.stdout or "restart_policy" in checked.stdout

@@ -41,6 +41,22 @@ class SpanCollector(trace_service_pb2_grpc.TraceServiceServicer):
                 return {span.name for _, span in spans}
         return set()
 
+    def database_writes_in_trace_of(self, path: str) -> set[str]:
+        """The services that wrote to PostgreSQL (INSERT, UPDATE or DELETE) within the newest
+        trace whose gateway span served `path`."""
+        for spans in reversed(list(self.traces.values())):
+            if any(_mentions(span, path) for _, span in spans):
+                return {service for service, span in spans if _writes(span)}
+        return set()
+
+
+def _writes(span) -> bool:
+    attributes = {a.key: a.value.string_value for a in span.attributes}
+    statement = attributes.get("db.statement") or attributes.get("db.query.text") or ""
+    return attributes.get("db.system") == "postgresql" and statement.lstrip().upper().startswith(
+        ("INSERT", "UPDATE", "DELETE")
+    )
+
 
 def _mentions(span, path: str) -> bool:
     # The request path is `url.path` or `http.target` depending on the semantic conventions.

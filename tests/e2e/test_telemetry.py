@@ -2,6 +2,7 @@
 the metrics of every process on a turn's path, scraped before and after."""
 
 import asyncio
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -35,15 +36,28 @@ async def test_a_turn_is_one_trace_across_the_services(system):
     assert expected <= system.spans.services_in_trace_of(path)
 
 
-async def _trace_of(system, path: str, *, services: set[str], spans: set[str] = frozenset()):
+async def _trace_of(
+    system,
+    path: str,
+    *,
+    services: set[str],
+    spans: set[str] = frozenset(),
+    writers: set[str] = frozenset(),
+):
+    """Waits for the newest trace of `path` to hold these services, span names and the
+    services that wrote to their database within it (spans are exported in batches)."""
+    collector = system.spans
     for _ in range(100):
-        if services <= system.spans.services_in_trace_of(path) and spans <= (
-            system.spans.span_names_in_trace_of(path)
+        if (
+            services <= collector.services_in_trace_of(path)
+            and spans <= collector.span_names_in_trace_of(path)
+            and writers <= collector.database_writes_in_trace_of(path)
         ):
             return
         await asyncio.sleep(0.1)
-    assert services <= system.spans.services_in_trace_of(path)
-    assert spans <= system.spans.span_names_in_trace_of(path)
+    assert services <= collector.services_in_trace_of(path)
+    assert spans <= collector.span_names_in_trace_of(path)
+    assert writers <= collector.database_writes_in_trace_of(path)
 
 
 async def test_a_polled_turn_is_one_trace_through_the_queue(system):
@@ -59,6 +73,38 @@ async def test_a_polled_turn_is_one_trace_through_the_queue(system):
         "/api/chat/send",
         services={"gateway", "chat-service", "expert-service", "product-service"},
         spans={"turn"},
+        writers={"chat-service"},
+    )
+
+
+async def test_an_upload_is_one_trace_down_to_its_database_row(system):
+    async with httpx.AsyncClient(base_url=system.base_url, timeout=60) as client:
+        answer = await client.post(
+            "/api/chat/upload", files={"file": ("me.jpg", encoded(astronaut()), "image/jpeg")}
+        )
+        assert answer.status_code == 200, answer.text
+    await _trace_of(
+        system, "/api/chat/upload", services={"gateway", "chat-service"}, writers={"chat-service"}
+    )
+
+
+async def test_a_kakao_login_is_one_trace_down_to_the_handover(system, kakao):
+    kakao.user = {"id": 777900, "properties": {"nickname": "추적"}}
+    async with httpx.AsyncClient(base_url=system.base_url, timeout=60) as browser:
+        # A guest with a room: the login moves it, so the handover writes too.
+        assert (await browser.post("/api/chat/rooms")).status_code == 201
+        login = await browser.get("/api/auth/kakao/login")
+        async with httpx.AsyncClient() as at_kakao:
+            callback = await kakao.authorize(at_kakao, login.headers["location"])
+        parts = urlsplit(callback)
+        landed = await browser.get(f"{parts.path}?{parts.query}")
+        assert landed.status_code == 302
+        assert "login_error" not in landed.headers["location"]
+    await _trace_of(
+        system,
+        parts.path,
+        services={"gateway", "auth-service", "chat-service"},
+        writers={"auth-service", "chat-service"},
     )
 
 
