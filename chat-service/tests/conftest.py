@@ -2,6 +2,7 @@
 by a small scripted ExpertService written here."""
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -13,8 +14,9 @@ from chat_service.server import MIGRATIONS, SERVICE_NAME
 from chat_service.servicer import ChatServicer
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog
+from chat_service.turn_listeners import TurnListeners
 from chat_service.turn_queue import TurnQueue, consumer_name
-from chat_service.turns import TurnRunner
+from chat_service.turns import TurnRunner, turn_is_running
 from tftkit.grpc_client import open_channel
 from tftkit.object_store import LocalObjectStore
 from tftkit.postgres import apply_migrations, connect_pool
@@ -100,6 +102,8 @@ class ChatHarness:
     redis: object
     panel: ScriptedPanel
     runner: TurnRunner
+    events: TurnEventLog
+    listeners: TurnListeners
     servicer_settings: ChatSettings
     identities: TestIdentities
     # Another replica's runner on the same queue (to take over from a dead one).
@@ -132,7 +136,15 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
         open_channel(expert_address) as expert_channel,
     ):
         await apply_migrations(pool, MIGRATIONS)
-        events = TurnEventLog(redis=redis, ttl_seconds=60, idle_limit_seconds=10)
+        events = TurnEventLog(redis=redis, ttl_seconds=60)
+        listeners = TurnListeners(
+            redis=redis,
+            events=events,
+            turn_is_live=functools.partial(turn_is_running, pool),
+            heartbeat_seconds=settings.stream_heartbeat_seconds,
+            idle_limit_seconds=10,
+        )
+        await listeners.start()
         queue_key = f"chat-test-queue-{uuid.uuid4().hex[:8]}"
 
         def new_runner() -> TurnRunner:
@@ -165,6 +177,7 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
             redis=redis,
             runner=runner,
             events=events,
+            listeners=listeners,
             store=LocalObjectStore(tmp_path, "http://media.test/media"),
             settings=settings,
             verifier=identities.verifier,
@@ -186,10 +199,13 @@ async def chat(database, panel, tmp_path) -> AsyncIterator[ChatHarness]:
                 redis=redis,
                 panel=panel,
                 runner=runner,
+                events=events,
+                listeners=listeners,
                 servicer_settings=settings,
                 new_runner=new_runner,
             )
         await runner.shutdown()
+        await listeners.stop()
         await redis.delete(queue_key)
 
 

@@ -3,7 +3,6 @@
 import uuid
 
 from chat_service.recovery import recover_abandoned_turns
-from chat_service.turn_events import TurnEventLog
 from thefirsttake.chat.v1 import chat_pb2
 from thefirsttake.common.v1 import common_pb2
 
@@ -16,7 +15,7 @@ async def test_abandoned_turn_keeps_its_completed_answers(chat, alice):
         turn_id,
         int(room.id),
     )
-    events = TurnEventLog(redis=chat.redis, ttl_seconds=60, idle_limit_seconds=1)
+    events = chat.events
     # What a runner had logged before its process was killed: one answer and a partial one.
     await events.append(turn_id, chat_pb2.TurnEvent(connect=chat_pb2.Connected(room_id=room.id)))
     await events.append(
@@ -44,7 +43,7 @@ async def test_abandoned_turn_keeps_its_completed_answers(chat, alice):
     assert [(r["agent_type"], r["content"]) for r in rows] == [("color_expert", "네이비 니트")]
     assert await chat.pool.fetchval("SELECT status FROM turns WHERE id = $1", turn_id) == "FAILED"
     # A listener still following the turn is told it ended.
-    tail = [e async for e in events.follow(turn_id)]
+    tail = [e async for e in chat.listeners.follow(turn_id)]
     assert tail[-1].WhichOneof("event") == "error" and not tail[-1].error.agent_id
 
 
@@ -54,6 +53,6 @@ async def test_recent_running_turns_are_left_alone(chat, alice):
     await chat.pool.execute(
         "INSERT INTO turns (id, room_id) VALUES ($1, $2)", turn_id, int(room.id)
     )
-    events = TurnEventLog(redis=chat.redis, ttl_seconds=60, idle_limit_seconds=1)
+    events = chat.events
     assert await recover_abandoned_turns(pool=chat.pool, events=events, older_than_seconds=60) == 0
     assert await chat.pool.fetchval("SELECT status FROM turns WHERE id = $1", turn_id) == "RUNNING"

@@ -1,14 +1,16 @@
 """chat-service process: pools, migrations, the turn runner, gRPC server."""
 
 import asyncio
+import functools
 from pathlib import Path
 
 from chat_service.recovery import sweep_forever
 from chat_service.servicer import ChatServicer
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog
+from chat_service.turn_listeners import TurnListeners
 from chat_service.turn_queue import TurnQueue, consumer_name
-from chat_service.turns import MAX_ATTEMPTS, TurnRunner
+from chat_service.turns import MAX_ATTEMPTS, TurnRunner, turn_is_running
 from tftkit.grpc_client import open_channel
 from tftkit.grpc_server import GrpcServer
 from tftkit.identity import auth_service_verifier
@@ -30,9 +32,13 @@ async def serve(settings: ChatSettings) -> None:
         open_channel(settings.auth_service_addr) as auth_channel,
     ):
         await apply_migrations(pool, MIGRATIONS)
-        events = TurnEventLog(
+        events = TurnEventLog(redis=redis, ttl_seconds=settings.turn_events_ttl_seconds)
+        listeners = TurnListeners(
             redis=redis,
-            ttl_seconds=settings.turn_events_ttl_seconds,
+            events=events,
+            turn_is_live=functools.partial(turn_is_running, pool),
+            heartbeat_seconds=settings.stream_heartbeat_seconds,
+            # A quiet turn past its own deadline is looked up: ended ones end their listeners.
             idle_limit_seconds=settings.turn_timeout_seconds + 30,
         )
         queue = TurnQueue(
@@ -60,6 +66,7 @@ async def serve(settings: ChatSettings) -> None:
             redis=redis,
             runner=runner,
             events=events,
+            listeners=listeners,
             store=build_object_store(ObjectStoreSettings()),
             settings=settings,
             verifier=verifier,
@@ -85,9 +92,11 @@ async def serve(settings: ChatSettings) -> None:
                 every_seconds=60,
             )
         )
+        await listeners.start()
         runner.run_workers()
         try:
             await server.run()
         finally:
             sweeper.cancel()
             await runner.shutdown()
+            await listeners.stop()

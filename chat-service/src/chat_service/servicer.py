@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from chat_service import inputs, messages, polling, rooms, uploads
 from chat_service.settings import ChatSettings
 from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_id
+from chat_service.turn_listeners import TurnListeners
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
 from chat_service.uploads import ImageTooLarge, UnsupportedImage, UploadNotFound
 from tftkit.identity import TokenVerifier, bearer_metadata, caller, caller_id, guest_handover
@@ -29,6 +30,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         redis: Redis,
         runner: TurnRunner,
         events: TurnEventLog,
+        listeners: TurnListeners,
         store: ObjectStore,
         settings: ChatSettings,
         verifier: TokenVerifier,
@@ -38,6 +40,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self._redis = redis
         self._runner = runner
         self._events = events
+        self._listeners = listeners
         self._store = store
         self._settings = settings
         # Checks the guest token a merge presents (the caller's own is checked on arrival).
@@ -85,7 +88,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
             experts_image_url=await self._experts_image(context, owner.user_id, request),
         )
         started = await self._start(context, turn_request)
-        async for event in self._events.follow(started.turn_id):
+        async for event in self._listeners.follow(started.turn_id):
             yield event
 
     async def ResumeTurn(self, request, context) -> AsyncIterator[chat_pb2.TurnEvent]:
@@ -101,7 +104,7 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         if turn_owner != owner:
             await context.abort(grpc.StatusCode.NOT_FOUND, "turn not found")
         try:
-            async for event in self._events.follow(position.turn_id, after=position.after):
+            async for event in self._listeners.follow(position.turn_id, after=position.after):
                 yield event
         except TurnEventsGone:
             await context.abort(grpc.StatusCode.NOT_FOUND, "turn events have expired")

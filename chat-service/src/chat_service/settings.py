@@ -27,6 +27,10 @@ class ChatSettings(ServiceSettings):
     turn_lease_seconds: float = 20.0
     # The Redis stream of queued turns (one per deployment).
     turn_queue_key: str = "chat:turn-queue"
+    # A listener of a turn that wrote nothing for this long gets a Heartbeat event (the gateway
+    # sends an SSE comment, which keeps proxies from closing the stream and shows whether the
+    # browser is still there).
+    stream_heartbeat_seconds: float = 15.0
     # How long a turn's events stay replayable (Last-Event-ID, polling) after it ends.
     turn_events_ttl_seconds: int = 3600
     # Turns one user may start per minute (0: no limit); more answer 429.

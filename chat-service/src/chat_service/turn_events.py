@@ -1,13 +1,13 @@
 """The event log of each turn, a Redis stream, so a turn outlives its listeners.
 
-The runner appends every event; listeners (the streaming RPC, a resumed stream, the
-polling queue) read from any position. Event ids are `<turn_id>:<stream entry id>`.
+The runner appends every event and publishes it on the turn's channel; listeners (the streaming
+RPC and a resumed stream, see turn_listeners.py; the polling queue) read from any position.
+Event ids are `<turn_id>:<stream entry id>`.
 """
 
 import base64
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -16,7 +16,6 @@ from chat_service.messages import Answer
 from thefirsttake.chat.v1 import chat_pb2
 
 _FIELD = "e"
-_START = "0-0"
 
 
 class TurnEventsGone(Exception):
@@ -52,51 +51,73 @@ def logged_answers(logged: list[chat_pb2.TurnEvent]) -> list[Answer]:
     return list(answers.values())
 
 
+@dataclass(frozen=True)
+class LoggedEvent:
+    """An event and its position in the turn's log (the stream entry id, as numbers)."""
+
+    position: tuple[int, int]
+    event: chat_pb2.TurnEvent
+
+
+def position_of(entry_id: str) -> tuple[int, int]:
+    milliseconds, _, sequence = entry_id.partition("-")
+    return int(milliseconds), int(sequence or 0)
+
+
+# Appends an event to the log, renews the log's expiry and publishes the event with its entry
+# id to the turn's listeners: one round trip, and listeners never see an event the log lacks.
+APPEND_AND_PUBLISH = """
+local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id
+"""
+
+
 class TurnEventLog:
-    def __init__(self, *, redis: Redis, ttl_seconds: int, idle_limit_seconds: float) -> None:
+    def __init__(self, *, redis: Redis, ttl_seconds: int) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
-        # A listener gives up when a turn writes nothing for this long (its runner died).
-        self._idle_limit = idle_limit_seconds
+        self._append = redis.register_script(APPEND_AND_PUBLISH)
 
     @staticmethod
     def _key(turn_id: uuid.UUID) -> str:
         return f"turn:{turn_id}:events"
 
+    @staticmethod
+    def channel(turn_id: uuid.UUID) -> str:
+        """Where the turn's events are published as they are logged."""
+        return f"turn:{turn_id}:live"
+
     async def append(self, turn_id: uuid.UUID, event: chat_pb2.TurnEvent) -> None:
-        """Adds an event; the log expires `ttl_seconds` after its last write."""
+        """Adds an event and publishes it; the log expires `ttl_seconds` after its last write."""
         event.timestamp_ms = int(time.time() * 1000)
-        key = self._key(turn_id)
         payload = base64.b64encode(event.SerializeToString()).decode()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(key, {_FIELD: payload})
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        await self._append(
+            keys=[self._key(turn_id), self.channel(turn_id)], args=[payload, self._ttl]
+        )
+
+    async def exists(self, turn_id: uuid.UUID) -> bool:
+        return bool(await self._redis.exists(self._key(turn_id)))
 
     async def read_all(self, turn_id: uuid.UUID) -> list[chat_pb2.TurnEvent]:
         """Every event logged so far (empty when the log expired)."""
         entries = await self._redis.xrange(self._key(turn_id))
         return [chat_pb2.TurnEvent.FromString(base64.b64decode(f[_FIELD])) for _, f in entries]
 
-    async def follow(
-        self, turn_id: uuid.UUID, *, after: str = _START, block_ms: int = 2000
-    ) -> AsyncIterator[chat_pb2.TurnEvent]:
-        """Yields the events after `after` as they come, until the turn's last event."""
-        key = self._key(turn_id)
-        if not await self._redis.exists(key):
-            raise TurnEventsGone(str(turn_id))
-        idle_since = time.monotonic()
-        while True:
-            batches = await self._redis.xread({key: after}, count=200, block=block_ms)
-            if not batches:
-                if time.monotonic() - idle_since > self._idle_limit:
-                    return
-                continue
-            idle_since = time.monotonic()
-            for entry_id, fields in batches[0][1]:
-                after = entry_id
-                event = chat_pb2.TurnEvent.FromString(base64.b64decode(fields[_FIELD]))
-                event.event_id = f"{turn_id}:{entry_id}"
-                yield event
-                if is_terminal(event):
-                    return
+    async def read_after(self, turn_id: uuid.UUID, after: str) -> list[LoggedEvent]:
+        """The events logged after entry `after`, with their ids."""
+        entries = await self._redis.xrange(self._key(turn_id), min=f"({after}")
+        return [_logged(turn_id, entry_id, fields[_FIELD]) for entry_id, fields in entries]
+
+    @staticmethod
+    def decode_published(turn_id: uuid.UUID, data: str) -> LoggedEvent:
+        """An event as `append` published it on the turn's channel."""
+        entry_id, _, payload = data.partition(" ")
+        return _logged(turn_id, entry_id, payload)
+
+
+def _logged(turn_id: uuid.UUID, entry_id: str, payload: str) -> LoggedEvent:
+    event = chat_pb2.TurnEvent.FromString(base64.b64decode(payload))
+    event.event_id = f"{turn_id}:{entry_id}"
+    return LoggedEvent(position_of(entry_id), event)

@@ -358,6 +358,11 @@ class TurnRunner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+async def turn_is_running(pool: asyncpg.Pool, turn_id: uuid.UUID) -> bool:
+    """Whether the turn is still queued or running (its answers not yet stored)."""
+    return await pool.fetchval("SELECT status FROM turns WHERE id = $1", turn_id) == "RUNNING"
+
+
 def _trace_context() -> dict[str, str]:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
