@@ -1,22 +1,29 @@
-"""The seed's SSE metrics and the HTTP request metric, seen moving on the gateway's registry.
+"""The SSE stream (wire format, heartbeats, a departed or stalled client, load shedding,
+shutdown) and its metrics, seen on the wire and moving on the gateway's registry.
 
 The gateway runs for real (uvicorn on a free port) in front of a real gRPC server that plays
 chat-service with scripted turns; an httpx client streams, reads and hangs up. Every test reads
-the samples before and after what it does.
+the samples before and after what it does. What a socket cannot arrange (a transport that never
+takes a byte) is driven over raw ASGI.
 """
 
 import asyncio
+import json
+import socket
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import grpc
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from prometheus_client import REGISTRY
 
 import gateway.sse as sse
+from gateway.__main__ import GatewayServer
 from gateway.app import create_app
 from gateway.clients import Clients
 from gateway.cookies import GUEST_COOKIE
@@ -26,6 +33,7 @@ from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 
 STREAM = "/api/chat/rooms/messages/stream"
 FIRST_EVENT_DELAY = 0.2
+STREAM_TIMEOUT = 2.5
 
 
 def sample(name: str, **labels: str) -> float:
@@ -43,14 +51,36 @@ def _content(n: int) -> chat_pb2.TurnEvent:
     )
 
 
+def _heartbeat() -> chat_pb2.TurnEvent:
+    return chat_pb2.TurnEvent(heartbeat=chat_pb2.Heartbeat())
+
+
 class ScriptedChat(chat_pb2_grpc.ChatServiceServicer):
-    """chat-service's two streaming RPCs, each turn ending as its user_input says."""
+    """chat-service's two streaming RPCs, each turn ending as its user_input says; counts the
+    calls and notes a listening call the gateway cancelled."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.cancelled = asyncio.Event()
 
     async def StreamTurn(self, request, context):
+        self.calls += 1
+        script = request.user_input
+        if script == "busy":  # chat-service's queue is full: no retry time of its own
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED, "too many turns running; retry soon"
+            )
         # A turn takes a moment to start: the creation duration must include it.
         await asyncio.sleep(FIRST_EVENT_DELAY)
         yield _event(1, connect=chat_pb2.Connected(room_id="1", turn_id="turn-1"))
-        script = request.user_input
+        try:
+            async for event in self._script(script, context):
+                yield event
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+
+    async def _script(self, script: str, context) -> AsyncIterator[chat_pb2.TurnEvent]:
         if script == "complete":
             yield _content(2)
             yield _event(3, final_complete=chat_pb2.TurnComplete(message="끝", total_experts=1))
@@ -66,6 +96,14 @@ class ScriptedChat(chat_pb2_grpc.ChatServiceServicer):
             return  # chat-service stopped following an idle turn: no last event
         elif script == "hang":
             await asyncio.sleep(60)  # outlives the gateway's stream deadline
+        elif script == "pinged":
+            yield _heartbeat()
+            yield _content(2)
+            yield _event(3, final_complete=chat_pb2.TurnComplete(message="끝", total_experts=1))
+        elif script == "quiet":  # a turn thinking for long: only chat-service's heartbeats
+            while True:
+                await asyncio.sleep(0.05)
+                yield _heartbeat()
 
     async def ResumeTurn(self, request, context):
         yield _content(5)
@@ -75,6 +113,8 @@ class ScriptedChat(chat_pb2_grpc.ChatServiceServicer):
 @dataclass
 class Gateway:
     client: httpx.AsyncClient
+    chat: ScriptedChat
+    app: object
 
     async def stream(self, script: str, **kwargs) -> list[str]:
         """The event names of a whole stream."""
@@ -88,18 +128,21 @@ class Gateway:
         return names
 
 
-@pytest_asyncio.fixture
-async def gateway() -> AsyncIterator[Gateway]:
+@asynccontextmanager
+async def running_gateway(**settings: object) -> AsyncIterator[Gateway]:
     identities = TestIdentities()
+    chat = ScriptedChat()
     registration = (
         chat_pb2_grpc.add_ChatServiceServicer_to_server,
-        ScriptedChat(),
+        chat,
         "thefirsttake.chat.v1.ChatService",
     )
     async with serving(registration) as address:
-        settings = GatewaySettings(CHAT_SERVICE_ADDR=address, stream_timeout_seconds=1.0)
-        app = create_app(settings)
-        clients = Clients.connect(settings)
+        config = GatewaySettings(
+            CHAT_SERVICE_ADDR=address, stream_timeout_seconds=STREAM_TIMEOUT, **settings
+        )
+        app = create_app(config)
+        clients = Clients.connect(config)
         # The test's own signing key stands in for auth-service's published ones.
         clients.verifier = identities.verifier
         app.state.clients = clients
@@ -108,10 +151,16 @@ async def gateway() -> AsyncIterator[Gateway]:
         cookies = {GUEST_COOKIE: identities.token("guest-1")}
         try:
             async with httpx.AsyncClient(base_url=base_url, cookies=cookies, timeout=10) as client:
-                yield Gateway(client)
+                yield Gateway(client, chat, app)
         finally:
             await server.stop()
             await clients.close()
+
+
+@pytest_asyncio.fixture
+async def gateway() -> AsyncIterator[Gateway]:
+    async with running_gateway() as running:
+        yield running
 
 
 async def eventually(condition, within: float = 5.0) -> None:
@@ -242,33 +291,166 @@ async def test_unrouted_requests_are_timed_without_their_path(gateway):
     )
 
 
+async def test_the_wire_format_and_a_heartbeat_as_a_comment(gateway):
+    async with gateway.client.stream("GET", STREAM, params={"user_input": "pinged"}) as response:
+        assert response.status_code == 200
+        headers = response.headers
+        body = (await response.aread()).decode()
+    assert headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert headers["cache-control"] == "no-cache"
+    assert headers["x-accel-buffering"] == "no"
+    messages = body.split("\r\n\r\n")
+    assert messages[-1] == ""  # every message ends with a blank line
+    connect, ping, content, final = messages[:-1]
+    lines = connect.split("\r\n")
+    assert lines[:2] == ["id: turn-1:1-0", "event: connect"]
+    assert lines[2].startswith("data: ") and len(lines) == 3
+    assert json.loads(lines[2].removeprefix("data: "))["data"]["type"] == "connect"
+    # chat-service's heartbeat: a comment, no id (a resume never points at it), no event.
+    assert ping == ": ping"
+    assert content.startswith("id: turn-1:2-0\r\nevent: content\r\ndata: {")
+    assert json.loads(content.split("data: ", 1)[1])["data"]["message"] == "네"
+    assert final.startswith("id: turn-1:3-0\r\nevent: final_complete\r\n")
+
+
+async def test_a_client_gone_is_noticed_at_a_heartbeat_and_its_call_cancelled(gateway):
+    disconnections = sample("sse_disconnections_total")
+    async with gateway.client.stream("GET", STREAM, params={"user_input": "quiet"}) as response:
+        async for line in response.aiter_lines():
+            if line.startswith("event: connect"):
+                break  # the turn writes nothing but heartbeats from here
+    await eventually(lambda: sample("sse_disconnections_total") == disconnections + 1)
+    # The gateway stopped listening: chat-service saw its call cancelled.
+    await asyncio.wait_for(gateway.chat.cancelled.wait(), 5)
+    assert sample("sse_connections_active") == 0
+    assert len(gateway.app.state.streams) == 0
+
+
+async def test_a_stream_past_the_open_stream_limit_is_refused_before_chat_service():
+    async with running_gateway(max_open_streams=1) as gateway:
+        async with gateway.client.stream("GET", STREAM, params={"user_input": "quiet"}) as held:
+            assert held.status_code == 200
+            refused = await gateway.client.get(STREAM, params={"user_input": "complete"})
+            assert refused.status_code == 503
+            assert refused.headers["retry-after"].isdigit()
+            assert refused.json() == {
+                "status": "fail",
+                "message": "the server is busy; retry soon",
+                "data": None,
+            }
+            assert gateway.chat.calls == 1  # only the held stream's
+        # Its place is free again once it closed.
+        await eventually(lambda: len(gateway.app.state.streams) == 0)
+        assert await gateway.stream("complete") == ["connect", "content", "final_complete"]
+
+
+async def test_streams_are_refused_while_memory_is_above_its_share():
+    # Any process is above a millionth of this machine's memory.
+    async with running_gateway(max_memory_share=1e-6) as gateway:
+        refused = await gateway.client.get(STREAM, params={"user_input": "complete"})
+        assert refused.status_code == 503 and refused.headers["retry-after"].isdigit()
+        assert gateway.chat.calls == 0
+
+
+async def test_a_full_chat_service_is_429_with_retry_after_never_5xx(gateway):
+    refused = await gateway.client.get(STREAM, params={"user_input": "busy"})
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"].isdigit()
+    assert refused.json()["message"] == "too many turns running; retry soon"
+
+
+async def test_a_shutdown_ends_open_streams_cleanly():
+    """GatewayServer drains the streams: uvicorn would otherwise wait for every turn to end."""
+    async with running_gateway() as gateway:
+        server = GatewayServer(
+            uvicorn.Config(gateway.app, log_config=None, lifespan="off"), gateway.app.state.streams
+        )
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        serving_task = asyncio.create_task(server.serve(sockets=[sock]))
+        await eventually(lambda: server.started)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}{STREAM}"
+        disconnections = sample("sse_disconnections_total")
+        names = []
+        async with gateway.client.stream("GET", url, params={"user_input": "quiet"}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    names.append(line)
+                    server.should_exit = True
+        # The body ended as a stream ends (no broken chunk), the server stopped at once.
+        assert names == ["event: connect"]
+        await asyncio.wait_for(serving_task, 5)
+        await asyncio.wait_for(gateway.chat.cancelled.wait(), 5)
+        assert sample("sse_disconnections_total") == disconnections + 1
+
+
+class _Call:
+    """The listening gRPC call, as far as the response uses it."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    def cancel(self) -> bool:
+        self.cancelled = True
+        return True
+
+
+def _response(*events: chat_pb2.TurnEvent, send_timeout: float = 30.0):
+    async def rest() -> AsyncIterator[chat_pb2.TurnEvent]:
+        for event in events:
+            yield event
+
+    call = _Call()
+    meter = sse.StreamMeter(received_at=time.perf_counter(), resumed=False)
+    streams = sse.OpenStreams(max_open=10, memory_share=1.0)
+    first = _event(1, connect=chat_pb2.Connected(room_id="1", turn_id="turn-1"))
+    response = sse.EventStream(
+        first, rest(), call, meter=meter, streams=streams, headers={}, send_timeout=send_timeout
+    )
+    return response, call, streams
+
+
+async def _connected() -> dict:
+    await asyncio.sleep(60)
+    return {"type": "http.disconnect"}
+
+
 async def test_a_client_that_stops_reading_is_a_timeout():
-    """sse-starlette's send timeout, driven over raw ASGI: the transport never takes a byte."""
+    """The transport never takes a byte of the body: the send times out, the stream ends."""
 
     async def never_sent(message) -> None:
         if message["type"] == "http.response.body":
             await asyncio.sleep(60)
 
-    async def connected() -> dict:
-        await asyncio.sleep(60)
-        return {"type": "http.disconnect"}
-
-    async def rest() -> AsyncIterator[chat_pb2.TurnEvent]:
-        yield _content(2)
-
-    class _Call:
-        def cancel(self) -> bool:
-            return True
-
     timeouts = sample("sse_connection_timeouts_total")
     disconnections = sample("sse_disconnections_total")
-    meter = sse.StreamMeter(received_at=time.perf_counter(), resumed=False)
-    first = _event(1, connect=chat_pb2.Connected(room_id="1", turn_id="turn-1"))
-    response = sse.MeteredEventSourceResponse(
-        sse.sse_events(first, rest(), _Call(), meter), meter=meter, send_timeout=0.1
-    )
+    response, call, streams = _response(_content(2), send_timeout=0.1)
     scope = {"type": "http", "method": "GET", "headers": []}
-    with pytest.raises(sse.SendTimeoutError):
-        await response(scope, connected, never_sent)
+    started = time.perf_counter()
+    await asyncio.wait_for(response(scope, _connected, never_sent), 5)
+    assert time.perf_counter() - started < 1
     assert sample("sse_connection_timeouts_total") == timeouts + 1
     assert sample("sse_disconnections_total") == disconnections
+    assert call.cancelled and len(streams) == 0
+
+
+async def test_head_is_answered_without_a_stream():
+    sent: list[dict] = []
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    opened = sample("sse_connections_total")
+    response, call, _ = _response(_content(2))
+    await response({"type": "http", "method": "HEAD", "headers": []}, _connected, send)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert dict(sent[0]["headers"])[b"content-type"] == b"text/event-stream; charset=utf-8"
+    assert sent[1]["body"] == b"" and not sent[1].get("more_body", False)
+    assert call.cancelled
+    assert sample("sse_connections_total") == opened
+
+
+async def test_the_event_loop_task_count_is_on_the_scrape(gateway):
+    text = (await gateway.client.get("/actuator/prometheus")).text
+    line = next(line for line in text.splitlines() if line.startswith("asyncio_tasks "))
+    assert float(line.split()[1]) >= 1  # at least the scrape's own request

@@ -15,6 +15,7 @@ from gateway.routes import auth, chat, fitting, ops, profile, web
 from gateway.routes.media import build_media_router
 from gateway.schemas import install_openapi
 from gateway.settings import GatewaySettings
+from gateway.sse import OpenStreams
 from tftkit.object_store import ObjectStoreSettings
 
 
@@ -42,6 +43,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         BodyLimitMiddleware,
         max_request_bytes=settings.max_request_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.state.streams = OpenStreams(
+        max_open=settings.max_open_streams, memory_share=settings.max_memory_share
     )
     install_error_handlers(app)
     install_openapi(app)

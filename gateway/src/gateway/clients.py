@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import grpc
 
 from gateway.settings import GatewaySettings
-from tftkit.grpc_client import open_channel
+from tftkit.grpc_client import ChannelPool, RoundRobin, open_channel
 from tftkit.identity import Identity, TokenVerifier, auth_service_verifier, bearer_metadata
 from thefirsttake.auth.v1 import auth_pb2, auth_pb2_grpc
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
@@ -16,12 +16,18 @@ from thefirsttake.product.v1 import product_pb2, product_pb2_grpc
 
 @dataclass
 class Clients:
-    """The channels and stubs of the five services (built once per process)."""
+    """The channels and stubs of the five services (built once per process).
+
+    chat-service, which carries every open SSE stream, is reached over a pool of connections;
+    each call takes the next one.
+    """
 
     settings: GatewaySettings
+    # One channel a service, for health checks (chat-service's: the pool's first).
     channels: dict[str, grpc.aio.Channel]
+    chat_pool: ChannelPool
+    chat_stubs: RoundRobin[chat_pb2_grpc.ChatServiceStub]
     auth: auth_pb2_grpc.AuthServiceStub
-    chat: chat_pb2_grpc.ChatServiceStub
     product: product_pb2_grpc.ProductServiceStub
     fitting: fitting_pb2_grpc.FittingServiceStub
     expert: expert_pb2_grpc.ExpertServiceStub
@@ -30,9 +36,10 @@ class Clients:
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Clients":
+        chat_pool = ChannelPool(settings.chat_service_addr, settings.chat_channels)
         channels = {
             "auth-service": open_channel(settings.auth_service_addr),
-            "chat-service": open_channel(settings.chat_service_addr),
+            "chat-service": chat_pool.channels[0],
             "expert-service": open_channel(settings.expert_service_addr),
             "product-service": open_channel(settings.product_service_addr),
             "fitting-service": open_channel(settings.fitting_service_addr),
@@ -41,7 +48,8 @@ class Clients:
             settings=settings,
             channels=channels,
             auth=auth_pb2_grpc.AuthServiceStub(channels["auth-service"]),
-            chat=chat_pb2_grpc.ChatServiceStub(channels["chat-service"]),
+            chat_pool=chat_pool,
+            chat_stubs=chat_pool.stubs(chat_pb2_grpc.ChatServiceStub),
             product=product_pb2_grpc.ProductServiceStub(channels["product-service"]),
             fitting=fitting_pb2_grpc.FittingServiceStub(channels["fitting-service"]),
             expert=expert_pb2_grpc.ExpertServiceStub(channels["expert-service"]),
@@ -49,8 +57,15 @@ class Clients:
         )
 
     async def close(self) -> None:
-        for channel in self.channels.values():
-            await channel.close()
+        for name, channel in self.channels.items():
+            if name != "chat-service":  # the pool's own
+                await channel.close()
+        await self.chat_pool.close()
+
+    @property
+    def chat(self) -> chat_pb2_grpc.ChatServiceStub:
+        """chat-service's stub on the pool's next connection."""
+        return self.chat_stubs.next()
 
     @property
     def _timeout(self) -> float:

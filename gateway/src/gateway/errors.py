@@ -56,12 +56,17 @@ def fail(status_code: int, message: str, headers: dict[str, str] | None = None) 
     return JSONResponse(envelope(None, message, "fail"), status_code=status_code, headers=headers)
 
 
+# A refusal that did not say when to retry (chat-service's "too many turns running"): a 429
+# always tells the client when, so it backs off instead of retrying at once.
+DEFAULT_RETRY_AFTER_SECONDS = 5
+
+
 def _retry_after(error: grpc.aio.AioRpcError) -> dict[str, str]:
-    """The `Retry-After` header a downstream rate limit asked for, if any."""
+    """The `Retry-After` header a downstream rate limit asked for, else the default."""
     for key, value in error.trailing_metadata() or ():
         if key == RETRY_AFTER_METADATA_KEY and str(value).isdigit():
             return {"Retry-After": str(value)}
-    return {}
+    return {"Retry-After": str(DEFAULT_RETRY_AFTER_SECONDS)}
 
 
 def api_error_from_rpc(error: grpc.aio.AioRpcError) -> ApiError:

@@ -7,6 +7,8 @@ prometheus_client's default collectors export the process's own (`process_reside
 `python_gc_collections_total`) on every process instead.
 """
 
+import asyncio
+import math
 import os
 import resource
 import sys
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from prometheus_client import Histogram
+from prometheus_client import Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_REQUESTS = Histogram(
@@ -25,6 +27,21 @@ HTTP_REQUESTS = Histogram(
     ["method", "uri", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+
+
+def _loop_tasks() -> float:
+    """Tasks of the event loop the scrape runs on (the gateway's: /actuator/prometheus is
+    served there); NaN when read from outside any loop."""
+    try:
+        return float(len(asyncio.all_tasks()))
+    except RuntimeError:
+        return math.nan
+
+
+# Benches check that connect/disconnect churn leaves no task behind: read on scrape, so it
+# costs nothing per request.
+ASYNCIO_TASKS = Gauge("asyncio_tasks", "Tasks of the gateway's event loop (read on scrape)")
+ASYNCIO_TASKS.set_function(_loop_tasks)
 
 # Where the middleware leaves the request's arrival time (perf_counter) in the ASGI scope, so
 # the SSE metrics measure from the request rather than from the route's first line.

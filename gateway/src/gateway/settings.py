@@ -28,8 +28,17 @@ class GatewaySettings(BaseSettings):
     # Deadlines of downstream calls.
     rpc_timeout_seconds: float = 5.0
     stream_timeout_seconds: float = 240.0
-    # SSE comment lines this often, so idle proxies keep the stream open.
-    sse_heartbeat_seconds: float = 15.0
+    # SSE streams one process holds open; a new one past it is refused (503, Retry-After)
+    # before chat-service is asked. Sized for 10,000 streams a process with some headroom.
+    max_open_streams: int = Field(12_000, ge=1)
+    # New streams are refused (503) while resident memory is above this share of the limit.
+    max_memory_share: float = Field(0.9, gt=0, le=1)
+    # Separate HTTP/2 connections to chat-service the streams are spread over: one connection
+    # stops taking streams past its peer's concurrent-stream limit.
+    chat_channels: int = Field(4, ge=1)
+    # Connections the kernel queues before uvicorn accepts them (bursts of new streams);
+    # capped by net.core.somaxconn.
+    backlog: int = Field(4096, ge=1)
     # One uploaded picture (chat upload, try-on photo); a bigger file part is refused (413) as it
     # streams in.
     max_upload_bytes: int = 10 * 1024 * 1024

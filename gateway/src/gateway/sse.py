@@ -6,22 +6,46 @@ How a stream ends decides its counters: `completed` (final_complete sent), `disc
 (the turn's deadline passed, the turn went idle so chat-service stopped following it, or the
 client stopped reading for `send_timeout`) or `error` (a failure of the whole turn: its error
 event, or a failed call).
+
+Each stream costs one coroutine (the request's own) and what it holds: keep-alive comments
+come from chat-service's Heartbeat events rather than from a timer per stream here.
 """
 
+import asyncio
 import json
+import math
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
 from prometheus_client import Counter, Gauge, Histogram
-from sse_starlette.sse import EventSourceResponse, SendTimeoutError
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from gateway.errors import api_error_from_rpc, envelope
+from gateway.errors import ApiError, api_error_from_rpc, envelope
 from gateway.metrics import MEMORY_LIMIT_BYTES, MEMORY_PEAK_SHARE, resident_memory_bytes
 from gateway.schemas import product_refs
 from thefirsttake.chat.v1 import chat_pb2
+
+# A send the client takes nothing of for this long ends the stream (outcome `timeout`).
+SEND_TIMEOUT_SECONDS = 30.0
+# While events flow, how often the client's side is looked at for a disconnect (every
+# heartbeat is looked after too).
+DISCONNECT_CHECK_SECONDS = 1.0
+# A GET has one request message (its empty body) before a disconnect; a few more are read
+# and dropped, never an endless supply.
+_PENDING_MESSAGES = 4
+PING = b": ping\r\n\r\n"
+_STREAM_HEADERS = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",
+    # nginx and its kin would otherwise buffer the stream.
+    "X-Accel-Buffering": "no",
+}
+BUSY_MESSAGE = "the server is busy; retry soon"
+BUSY_RETRY_AFTER_SECONDS = 5
 
 _STREAM_SECONDS = (1, 5, 10, 30, 60, 120, 300, 600)
 
@@ -131,31 +155,204 @@ class StreamMeter:
         self.opened_at = None
 
 
-class MeteredEventSourceResponse(EventSourceResponse):
-    """sse-starlette's response, opening and closing the stream's meter around it.
+class _SendTimedOut(Exception):
+    """The client took no bytes for `send_timeout`: it stopped reading."""
 
-    A send that times out closes the event generator like a disconnect does; only here, where
-    sse-starlette raises it, is it told apart.
+
+class OpenStreams:
+    """The SSE streams this process holds open, and whether it may take another.
+
+    A new stream is refused (503 with Retry-After) before chat-service is asked when the
+    process already holds `max_open` streams (counting those still waiting for their first
+    event) or its resident memory is above `memory_share` of its limit: past either, every
+    open stream would suffer rather than the one refused. Memory is read at most once a
+    second, not per request.
     """
 
     def __init__(
-        self, content: AsyncIterator[dict[str, str]], *, meter: StreamMeter, **kwargs: Any
+        self, *, max_open: int, memory_share: float, memory_limit_bytes: float = MEMORY_LIMIT_BYTES
     ) -> None:
-        super().__init__(content, **kwargs)
+        self.max_open = max_open
+        self.memory_share = memory_share
+        self.memory_limit_bytes = memory_limit_bytes
+        self._open: set[EventStream] = set()
+        self._starting = 0
+        self._draining = False
+        self._memory = 0.0
+        self._memory_read_at = -math.inf
+
+    def __len__(self) -> int:
+        return len(self._open) + self._starting
+
+    @contextmanager
+    def admitting(self) -> Iterator[None]:
+        """Holds a place for a stream while its first event is awaited; refuses one past the
+        limits."""
+        if self._draining or len(self) >= self.max_open or self._memory_high():
+            raise ApiError(503, BUSY_MESSAGE, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
+        self._starting += 1
+        try:
+            yield
+        finally:
+            self._starting -= 1
+
+    def _memory_high(self) -> bool:
+        now = time.monotonic()
+        if now - self._memory_read_at >= 1.0:
+            self._memory = resident_memory_bytes()
+            self._memory_read_at = now
+        return self._memory > self.memory_share * self.memory_limit_bytes
+
+    def add(self, stream: "EventStream") -> None:
+        self._open.add(stream)
+        if self._draining:
+            stream.stop()
+
+    def discard(self, stream: "EventStream") -> None:
+        self._open.discard(stream)
+
+    def drain(self) -> None:
+        """Ends every open stream now and refuses new ones (the server is shutting down): each
+        client sees its stream end and resumes it with Last-Event-ID on another replica."""
+        self._draining = True
+        for stream in list(self._open):
+            stream.stop()
+
+
+class EventStream(Response):
+    """The ASGI response of one turn: the gRPC stream's events as SSE, written by the one
+    coroutine the server runs the request in (no ping task, no disconnect listener).
+
+    Heartbeats come from chat-service (one shared timer there) and become `: ping` comments;
+    after each one, and at most once a second while events flow, the client's `receive` is
+    looked at without waiting: the server's `send` returns silently once the client is gone,
+    so this is how a departed client is noticed and its upstream call cancelled. Each send is
+    bounded by `send_timeout`, so a client that stopped reading ends its stream too.
+
+    A Starlette Response so FastAPI passes it through as the route's answer; none of
+    Response's body machinery is used.
+    """
+
+    def __init__(
+        self,
+        first: chat_pb2.TurnEvent,
+        rest: AsyncIterator[chat_pb2.TurnEvent],
+        call: Any,
+        *,
+        meter: StreamMeter,
+        streams: OpenStreams,
+        headers: Mapping[str, str],
+        send_timeout: float = SEND_TIMEOUT_SECONDS,
+    ) -> None:
         self.meter = meter
+        self._first = first
+        self._rest = rest
+        self._call = call
+        self._streams = streams
+        self._send_timeout = send_timeout
+        self._stopping = False
+        self.status_code = 200
+        self.background = None
+        merged = {**_STREAM_HEADERS, **headers}
+        self.raw_headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in merged.items()
+        ]
+
+    def stop(self) -> None:
+        """Ends the stream at once (shutdown): its upstream call is cancelled, and the stream
+        closes its body cleanly instead of failing."""
+        self._stopping = True
+        self._call.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("method", "GET").upper() == "HEAD":  # answered without a stream
-            await super().__call__(scope, receive, send)
+        await self._respond(scope, receive, send)
+        if self.background is not None:  # FastAPI's background tasks, none of ours
+            await self.background()
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        if scope.get("method", "GET").upper() == "HEAD":
+            # Headers as GET would have them, no stream: the turn's listening call is dropped.
+            self._call.cancel()
+            await send({"type": "http.response.body", "body": b""})
             return
         self.meter.open()
+        self._streams.add(self)
         try:
-            await super().__call__(scope, receive, send)
-        except SendTimeoutError:
+            if await self._relay(receive, send):
+                await self._write(send, b"", more_body=False)
+        except _SendTimedOut:
+            # The connection cannot take even the body's end: returning without it makes the
+            # server close the connection.
             self.meter.outcome = "timeout"
+        except Exception:
+            self.meter.outcome = "error"
             raise
         finally:
+            # However the stream ended, chat-service stops sending to it (the turn runs on).
+            self._call.cancel()
+            self._streams.discard(self)
             self.meter.close()
+
+    async def _relay(self, receive: Receive, send: Send) -> bool:
+        """Writes the turn's events; False when the client went away."""
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        await self._write(send, _frame(self._first))
+        self.meter.first_event_sent()
+        last = self._first
+        looked_at = loop.time()
+        try:
+            while True:
+                try:
+                    event = await anext(self._rest)
+                except StopAsyncIteration:
+                    break
+                except asyncio.CancelledError:
+                    # stop() cancelled the call, not someone this task: end the body cleanly
+                    # (the outcome stays "disconnected": a shutdown looks like one).
+                    if self._stopping and task is not None and not task.cancelling():
+                        return True
+                    raise
+                if event.WhichOneof("event") == "heartbeat":
+                    await self._write(send, PING)
+                else:
+                    await self._write(send, _frame(event))
+                    last = event
+                    if loop.time() - looked_at < DISCONNECT_CHECK_SECONDS:
+                        continue
+                looked_at = loop.time()
+                if await client_gone(receive):
+                    return False
+        except grpc.aio.AioRpcError as error:
+            timed_out = error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            self.meter.outcome = "timeout" if timed_out else "error"
+            await self._write(send, error_frame(api_error_from_rpc(error).message))
+            return True
+        self.meter.outcome = _ending(last)
+        return True
+
+    async def _write(self, send: Send, body: bytes, *, more_body: bool = True) -> None:
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await send({"type": "http.response.body", "body": body, "more_body": more_body})
+        except TimeoutError as error:
+            raise _SendTimedOut from error
+
+
+async def client_gone(receive: Receive) -> bool:
+    """Whether the client disconnected, without waiting: messages already there are read (the
+    request's own empty body comes first), a `receive` that would block is cancelled at once
+    (as Starlette's Request.is_disconnected does)."""
+    try:
+        # A deadline already passed: it cancels the receive at its first suspension only.
+        async with asyncio.timeout(0):
+            for _ in range(_PENDING_MESSAGES):
+                if (await receive())["type"] == "http.disconnect":
+                    return True
+    except TimeoutError:
+        pass
+    return False
 
 
 def event_payload(event: chat_pb2.TurnEvent) -> tuple[str, dict[str, Any]]:
@@ -192,11 +389,32 @@ def event_payload(event: chat_pb2.TurnEvent) -> tuple[str, dict[str, Any]]:
     return kind, envelope(data, message, status)
 
 
+def _one_line(value: str) -> str:
+    return value.replace("\r", "").replace("\n", "")
+
+
+def encode(name: str, data: str, event_id: str | None = None) -> bytes:
+    """One SSE message; the JSON data has no line breaks of its own (they are escaped)."""
+    head = f"id: {_one_line(event_id)}\r\n" if event_id is not None else ""
+    return f"{head}event: {name}\r\ndata: {data}\r\n\r\n".encode()
+
+
+def _frame(event: chat_pb2.TurnEvent) -> bytes:
+    name, payload = event_payload(event)
+    return encode(name, json.dumps(payload, ensure_ascii=False), event.event_id)
+
+
 def error_event(message: str) -> dict[str, str]:
+    """The `error` event of a stream whose call failed (it has no event id to resume from)."""
     payload = envelope(
         {"message": message, "type": "error", "timestamp": int(time.time() * 1000)}, message, "fail"
     )
     return {"event": "error", "data": json.dumps(payload, ensure_ascii=False)}
+
+
+def error_frame(message: str) -> bytes:
+    event = error_event(message)
+    return encode(event["event"], event["data"])
 
 
 async def first_event(call) -> tuple[chat_pb2.TurnEvent, AsyncIterator[chat_pb2.TurnEvent]]:
@@ -206,33 +424,6 @@ async def first_event(call) -> tuple[chat_pb2.TurnEvent, AsyncIterator[chat_pb2.
         return await anext(iterator), iterator
     except grpc.aio.AioRpcError as error:
         raise api_error_from_rpc(error) from error
-
-
-async def sse_events(
-    first: chat_pb2.TurnEvent,
-    rest: AsyncIterator[chat_pb2.TurnEvent],
-    call,
-    meter: StreamMeter,
-) -> AsyncIterator[dict[str, str]]:
-    """SSE messages for sse-starlette; leaving early cancels only the listening call."""
-    try:
-        yield _sse(first)
-        # sse-starlette asks for the next event only once this one was sent.
-        meter.first_event_sent()
-        last = first
-        async for event in rest:
-            yield _sse(event)
-            last = event
-        meter.outcome = _ending(last)
-    except grpc.aio.AioRpcError as error:
-        timed_out = error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-        meter.outcome = "timeout" if timed_out else "error"
-        yield error_event(api_error_from_rpc(error).message)
-    except Exception:
-        meter.outcome = "error"
-        raise
-    finally:
-        call.cancel()
 
 
 def _ending(last: chat_pb2.TurnEvent) -> str:
@@ -250,24 +441,13 @@ def _ending(last: chat_pb2.TurnEvent) -> str:
 def event_stream(
     first: chat_pb2.TurnEvent,
     rest: AsyncIterator[chat_pb2.TurnEvent],
-    call,
+    call: Any,
     *,
     received_at: float,
     resumed: bool,
-    ping_seconds: float,
-    headers: Mapping[str, str],
-) -> MeteredEventSourceResponse:
+    streams: OpenStreams,
+    headers: Mapping[str, str] | None = None,
+) -> EventStream:
     """The SSE response of a turn whose first event arrived; `resumed` for Last-Event-ID."""
     meter = StreamMeter(received_at=received_at, resumed=resumed)
-    return MeteredEventSourceResponse(
-        sse_events(first, rest, call, meter),
-        meter=meter,
-        ping=int(ping_seconds),
-        send_timeout=30,
-        headers=dict(headers),
-    )
-
-
-def _sse(event: chat_pb2.TurnEvent) -> dict[str, str]:
-    name, payload = event_payload(event)
-    return {"event": name, "id": event.event_id, "data": json.dumps(payload, ensure_ascii=False)}
+    return EventStream(first, rest, call, meter=meter, streams=streams, headers=headers or {})

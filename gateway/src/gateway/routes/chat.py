@@ -4,7 +4,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import grpc
-from fastapi import APIRouter, File, Header, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -34,7 +34,7 @@ from gateway.schemas import (
     sse_response,
     text_schema,
 )
-from gateway.sse import MeteredEventSourceResponse, event_stream, first_event
+from gateway.sse import EventStream, OpenStreams, event_stream, first_event
 from tftkit.identity import Identity
 from tftkit.rate_limit import RETRY_AFTER_METADATA_KEY
 from thefirsttake.chat.v1 import chat_pb2
@@ -43,13 +43,26 @@ router = APIRouter(prefix="/api/chat", tags=["chat"])
 
 EXPERT_IDS = ("style_analyst", "trend_expert", "color_expert", "fitting_coordinator")
 # A turn: refused before the stream starts with 400 (unknown experts, a malformed Last-Event-ID,
-# an invalid turn), 404 (not the caller's room or turn, or an upload that is not theirs) or 429
-# (too many turns); failures once it runs arrive as `error` events.
+# an invalid turn), 404 (not the caller's room or turn, or an upload that is not theirs), 429
+# (too many turns; Retry-After) or 503 (this gateway holds all the streams it may, or is short
+# of memory; Retry-After); failures once it runs arrive as `error` events.
 _STREAM_RESPONSES = {
     **sse_response(
         "the turn's events: room (a new room), connect, content, complete, final_complete, error"
     ),
-    **error_responses(400, 401, 404, 422, 429, *DOWNSTREAM),
+    **error_responses(
+        400,
+        401,
+        404,
+        422,
+        429,
+        *DOWNSTREAM,
+        notes={
+            429: "too many turns this minute, or running now (Retry-After)",
+            503: "this gateway holds all the streams it may or is short of memory, or a "
+            "service is unavailable (Retry-After when it is the gateway)",
+        },
+    ),
 }
 _ROOM_ID = "$response.body#/data/id"
 _IN_ROOM = "/api/chat/rooms/{room_id}/messages"
@@ -198,33 +211,37 @@ async def room_messages(
     )
 
 
+def _open_streams(request: Request) -> OpenStreams:
+    return request.app.state.streams
+
+
+OpenStreamsDep = Annotated[OpenStreams, Depends(_open_streams)]
+
+
 async def _stream(
     clients: ClientsDep,
+    streams: OpenStreams,
     user: Identity,
     request: chat_pb2.StreamTurnRequest,
     last_event_id: str | None,
     received_at: float,
-) -> MeteredEventSourceResponse:
-    if last_event_id:
-        call = clients.resume_turn(user, last_event_id)
-    else:
-        call = clients.stream_turn(user, request)
-    first, rest = await first_event(call)
+) -> EventStream:
+    # Refused (503) before chat-service starts anything when this process is full.
+    with streams.admitting():
+        if last_event_id:
+            call = clients.resume_turn(user, last_event_id)
+        else:
+            call = clients.stream_turn(user, request)
+        first, rest = await first_event(call)
     return event_stream(
-        first,
-        rest,
-        call,
-        received_at=received_at,
-        resumed=bool(last_event_id),
-        ping_seconds=clients.settings.sse_heartbeat_seconds,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        first, rest, call, received_at=received_at, resumed=bool(last_event_id), streams=streams
     )
 
 
 @router.get(
     "/rooms/{room_id}/messages/stream",
     summary="A turn in a room (SSE)",
-    # The route builds its own EventSourceResponse; a plain Response class keeps FastAPI from
+    # The route builds its own EventStream; a plain Response class keeps FastAPI from
     # documenting a JSON body of its own next to the event stream.
     response_class=Response,
     responses=_STREAM_RESPONSES,
@@ -234,6 +251,7 @@ async def stream_in_room(
     user_input: UserInput,
     user: CurrentUser,
     clients: ClientsDep,
+    streams: OpenStreamsDep,
     received_at: ReceivedAt,
     image_url: ImageUrl = "",
     experts: Experts = "",
@@ -246,7 +264,7 @@ async def stream_in_room(
         expert_ids=_expert_ids(experts),
         upload_id=upload_id_of(image_url),
     )
-    return await _stream(clients, user, request, last_event_id, received_at)
+    return await _stream(clients, streams, user, request, last_event_id, received_at)
 
 
 @router.get(
@@ -259,6 +277,7 @@ async def stream_new_or_existing(
     user_input: UserInput,
     user: CurrentUser,
     clients: ClientsDep,
+    streams: OpenStreamsDep,
     received_at: ReceivedAt,
     room_id: Annotated[str, Query(pattern=ROOM_ID_OR_EMPTY_PATTERN)] = "",
     image_url: ImageUrl = "",
@@ -272,7 +291,7 @@ async def stream_new_or_existing(
         expert_ids=_expert_ids(experts),
         upload_id=upload_id_of(image_url),
     )
-    return await _stream(clients, user, request, last_event_id, received_at)
+    return await _stream(clients, streams, user, request, last_event_id, received_at)
 
 
 class SendBody(BaseModel):
