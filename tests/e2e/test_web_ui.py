@@ -384,7 +384,7 @@ async def test_a_dropped_stream_resumes_where_it_stopped(desk: Watched, system):
         cut["done"] = True
         # The real turn, cut after a few events as if the connection had dropped there.
         answer = await route.fetch(timeout=TURN_SECONDS * 1000)
-        events = re.split(r"\r?\n\r?\n", await answer.text())  # sse-starlette ends lines \r\n
+        events = re.split(r"\r?\n\r?\n", await answer.text())  # the gateway ends lines \r\n
         first_content = next(i for i, e in enumerate(events) if "event: content" in e)
         kept = "\r\n\r\n".join(events[: first_content + 3]) + "\r\n\r\n"
         assert "final_complete" not in kept

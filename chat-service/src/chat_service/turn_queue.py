@@ -81,17 +81,18 @@ class TurnQueue:
             self._key, {_FIELD: job.encode()}, maxlen=_MAX_LENGTH, approximate=True
         )
 
-    async def take(self, *, block_ms: int) -> list[tuple[str, TurnJob]]:
-        """A new entry for this worker, waiting up to `block_ms` for one."""
+    async def take(self, *, count: int, block_ms: int) -> list[tuple[str, TurnJob]]:
+        """Up to `count` new entries for this process, waiting up to `block_ms` for one."""
         found = await self._redis.xreadgroup(
-            self._group, self._consumer, {self._key: ">"}, count=1, block=block_ms
+            self._group, self._consumer, {self._key: ">"}, count=count, block=block_ms
         )
         return [(entry, TurnJob.decode(f[_FIELD])) for _, entries in found for entry, f in entries]
 
-    async def reclaim(self) -> list[tuple[str, TurnJob]]:
-        """An entry whose worker stopped touching it for a whole lease (it died)."""
+    async def reclaim(self, *, count: int) -> list[tuple[str, TurnJob]]:
+        """Up to `count` entries whose worker stopped touching them for a whole lease (it
+        died)."""
         _, entries, _ = await self._redis.xautoclaim(
-            self._key, self._group, self._consumer, self._lease_ms, "0-0", count=1
+            self._key, self._group, self._consumer, self._lease_ms, "0-0", count=count
         )
         return [(entry, TurnJob.decode(f[_FIELD])) for entry, f in entries if f]
 

@@ -18,6 +18,7 @@ import asyncpg
 import grpc
 from opentelemetry import propagate, trace
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from chat_service import rooms
 from chat_service.expert_client import consult
@@ -160,25 +161,52 @@ class TurnRunner:
         return self._queue
 
     def run_workers(self) -> None:
-        """Starts this process's workers (call once the pools are up)."""
-        self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+        """Starts taking turns from the queue (call once the pools are up)."""
+        self._tasks = [asyncio.create_task(self._take_turns())]
 
-    async def _work(self) -> None:
+    async def _take_turns(self) -> None:
+        """Takes up to the free number of turns at a time and runs each in its own task.
+
+        One blocking read per process, not one per worker: waiting workers would each hold a
+        Redis connection of the bounded pool, and a process may run hundreds of turns that
+        mostly wait on their experts.
+        """
+        running: set[asyncio.Task[None]] = set()
+        slot_freed = asyncio.Event()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            slot_freed.set()
+
         # A flag as well as the cancel: redis-py may turn a cancelled blocking read into a
-        # connection error, which must not keep a stopping worker looping.
-        while not self._stopping:
-            try:
-                taken = [(e, j, True) for e, j in await self._queue.reclaim()] or [
-                    (e, j, False) for e, j in await self._queue.take(block_ms=2000)
-                ]
-            except (OSError, ConnectionError) as error:  # Redis away: try again shortly
-                if self._stopping:
-                    return
-                log.warning("turn queue unavailable: %s", error)
-                await asyncio.sleep(1)
-                continue
-            for entry_id, job, taken_over in taken:
-                await self._process(entry_id, job, taken_over=taken_over)
+        # connection error, which must not keep a stopping process looping.
+        try:
+            while not self._stopping:
+                free = self._workers - len(running)
+                if free <= 0:
+                    slot_freed.clear()
+                    await slot_freed.wait()
+                    continue
+                try:
+                    taken = [(e, j, True) for e, j in await self._queue.reclaim(count=free)] or [
+                        (e, j, False) for e, j in await self._queue.take(count=free, block_ms=2000)
+                    ]
+                except (RedisError, OSError) as error:  # Redis away: try again shortly
+                    if self._stopping:
+                        return
+                    log.warning("turn queue unavailable: %s", error)
+                    await asyncio.sleep(1)
+                    continue
+                for entry_id, job, taken_over in taken:
+                    task = asyncio.create_task(self._process(entry_id, job, taken_over=taken_over))
+                    running.add(task)
+                    task.add_done_callback(finished)
+        finally:
+            # Stopping: the turns still running stay pending in the queue, and another worker
+            # (of any replica, or this one after a restart) finishes them.
+            for task in list(running):
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def _process(self, entry_id: str, job: TurnJob, *, taken_over: bool) -> None:
         lease = asyncio.create_task(self._hold(entry_id))
