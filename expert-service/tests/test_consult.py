@@ -263,3 +263,31 @@ async def test_consult_needs_a_signed_caller(catalog, settings_for, media):
                 async for _ in stub.Consult(request, timeout=10):
                     pass
             assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_quick_pieces_are_merged_without_changing_the_text(
+    catalog, settings_for, media, room_id
+):
+    """The offline engine yields a piece every few words with no pause here: paced at 50 ms,
+    the answer leaves in a handful of deltas that still add up to the whole text."""
+    from expert_service.panel import Completed, Delta
+    from expert_service.server import open_panel
+
+    address, _ = catalog
+    deltas: dict[float, list[str]] = {}
+    for interval in (0.0, 0.05):
+        async with open_panel(settings_for(address, delta_interval_seconds=interval)) as panel:
+            sent: list[str] = []
+            async for event in panel.consult(
+                room_id=f"{room_id}-{interval}",
+                user_input="주말 데이트룩 추천해줘",
+                image_url="",
+                expert_ids=["color_expert"],
+            ):
+                if isinstance(event, Delta):
+                    sent.append(event.text)
+                elif isinstance(event, Completed):
+                    assert "".join(sent).strip() == event.text
+        deltas[interval] = sent
+    assert len(deltas[0.0]) >= 10
+    assert 1 <= len(deltas[0.05]) <= 3

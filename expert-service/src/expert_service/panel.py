@@ -15,6 +15,7 @@ from expert_service.images import ImageLoader
 from expert_service.knowledge import KnowledgeBase, Passage, Retriever
 from expert_service.memory import RoomMemory
 from expert_service.metrics import LLM_CALLS, LLM_DURATION, LLM_FAILURE, LLM_SUCCESS
+from expert_service.pacing import DeltaPacer
 from expert_service.products import Catalog, CatalogUnavailableError, Product
 from expert_service.profiles import ProfileStore, as_brief
 from expert_service.providers.base import (
@@ -95,6 +96,7 @@ class Panel:
         images: ImageLoader,
         llm_limit: asyncio.Semaphore,
         llm_timeout_seconds: float,
+        delta_interval_seconds: float = 0.0,
     ) -> None:
         self._kb = kb
         self._understanding = understanding
@@ -106,6 +108,7 @@ class Panel:
         self._images = images
         self._limit = llm_limit
         self._timeout = llm_timeout_seconds
+        self._delta_interval = delta_interval_seconds
         self._background: set[asyncio.Task] = set()
 
     @property
@@ -295,13 +298,17 @@ class Panel:
             parts: list[str] = []
             chosen: list[str] = []
             reasons: dict[str, str] = {}
+            pacer = DeltaPacer(self._delta_interval)
             async with self._limit, asyncio.timeout(self._timeout):
                 async for event in self._provider.answer(context=context):
                     if isinstance(event, TextDelta) and event.text:
                         parts.append(event.text)
-                        await queue.put(Delta(expert, event.text))
+                        if text := pacer.add(event.text):
+                            await queue.put(Delta(expert, text))
                     elif isinstance(event, ProductChoice):
                         chosen, reasons = event.product_ids, event.reasons
+            if held := pacer.flush():
+                await queue.put(Delta(expert, held))
             products = await self._validate(chosen, context)
             answer = PeerAnswer(expert, "".join(parts).strip(), products)
             answers.append(answer)

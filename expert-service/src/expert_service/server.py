@@ -83,6 +83,7 @@ async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
                 images=images,
                 llm_limit=asyncio.Semaphore(settings.max_concurrent_llm_calls),
                 llm_timeout_seconds=settings.llm_timeout_seconds,
+                delta_interval_seconds=settings.delta_interval_seconds,
             )
     finally:
         if semantic is not None:

@@ -45,6 +45,9 @@ class ExpertSettings(ServiceSettings):
     image_allowed_hosts: str = ""
     # Concurrent LLM calls in this process (each Consult makes up to four).
     max_concurrent_llm_calls: int = 16
+    # One expert's text goes out at most this often (the first piece at once); pieces arriving
+    # in between are merged into the next delta.
+    delta_interval_seconds: float = 0.05
     # Pause between offline deltas so the answer streams like typing (0 in tests).
     offline_delta_delay_seconds: float = 0.015
     redis_key_prefix: str = "expert"
