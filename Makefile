@@ -8,7 +8,7 @@ UV_VERSION := 0.13.9
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help uv print-uv-version install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting bench-chat screenshots fuzz
+.PHONY: help uv print-uv-version install protos run test lint format bench-stream reset-local compose-up eval-experts seed eval-search bench-search bench-fitting bench-chat bench-sse screenshots fuzz
 
 help: ## this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ bench-fitting: install ## local try-on seconds per picture, normal and HD, p50/p
 
 bench-chat: install ## chat-service: database transactions per turn, and 200 turns at once through the gateway (nothing lost or doubled)
 	$(RUN) python bench/bench_chat.py
+
+bench-sse: install ## SSE turns at scale (slow LLM server, scratch databases): errors, latency, RSS and CPU per stream, rows stored; ARGS="--streams 1000 --rate 50"
+	$(RUN) python bench/bench_sse.py $(ARGS)
 
 bench-stream: ## SSE latency under load against a running system (make run in another terminal)
 	$(RUN) python bench/bench_stream.py $(ARGS)
