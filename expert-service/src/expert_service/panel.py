@@ -28,7 +28,7 @@ from expert_service.providers.base import (
     TextDelta,
 )
 from expert_service.selection import Pool, assign_picks, choose_outfit, gather_pool, shortlist
-from expert_service.styling import Rules, allowed, drop_improper_items, rules_for
+from expert_service.styling import Rules, Scorer, allowed, drop_improper_items, rules_for
 from expert_service.understanding import Understanding
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ class Turn:
     image: ImageFacts | None
     photo: Photo | None
     notes: list[str]
+    scorer: Scorer  # the turn's product scores, shared by every expert's ranking
 
 
 class Panel:
@@ -146,6 +147,7 @@ class Panel:
             rules=turn.rules,
             angles=[e.agent_id for e in specialists],
             seed=turn.seed,
+            scorer=turn.scorer,
         )
         answers: list[PeerAnswer] = []
         queue: asyncio.Queue[PanelEvent | None] = asyncio.Queue()
@@ -217,8 +219,20 @@ class Panel:
         pool = await gather_pool(catalog=self._catalog, brief=brief, rules=rules)
         seed = hashlib.blake2b(f"{room_id}:{len(history)}:{user_input}".encode()).hexdigest()
         notes = [note] if note else []
+        scorer = Scorer(brief=brief, rules=rules, seed=seed)
         return Turn(
-            room_id, brief, room_brief, rules, passages, pool, history, seed, facts, photo, notes
+            room_id,
+            brief,
+            room_brief,
+            rules,
+            passages,
+            pool,
+            history,
+            seed,
+            facts,
+            photo,
+            notes,
+            scorer,
         )
 
     async def _retrieve(self, brief: Brief, rules: Rules) -> list[Passage]:
@@ -238,6 +252,7 @@ class Panel:
             rules=turn.rules,
             angle=expert.agent_id,
             seed=turn.seed,
+            scorer=turn.scorer,
         )
         return ExpertContext(
             expert=expert,
@@ -259,7 +274,11 @@ class Panel:
         cited = [p for a in answers for p in a.products]
         candidates = list({p.product_id: p for p in cited}.values()) or turn.pool.all()
         outfit = choose_outfit(
-            candidates=candidates, brief=turn.brief, rules=turn.rules, seed=turn.seed
+            candidates=candidates,
+            brief=turn.brief,
+            rules=turn.rules,
+            seed=turn.seed,
+            scorer=turn.scorer,
         )
         # Fill a category the specialists left empty from the pool, so the outfit is whole.
         have = {p.main_category for p in outfit}
@@ -273,6 +292,7 @@ class Panel:
                 else turn.brief,
                 rules=turn.rules,
                 seed=turn.seed,
+                scorer=turn.scorer,
             )
             outfit = sorted(
                 [*outfit, *extra],

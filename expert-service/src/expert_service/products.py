@@ -3,6 +3,7 @@ the catalog's vocabulary (product-service owns it), each call with a deadline.""
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import grpc
 
@@ -36,12 +37,19 @@ class Product:
     description: str
     image_url: str
 
-    @property
+    # Built once per product (the fields are frozen): the stylist's rules test words against
+    # these texts many times for every product of a turn.
+    @cached_property
     def text(self) -> str:
         """Every descriptive word of the product, for keyword checks."""
         return " ".join(
             [self.name, self.sub_category, self.colour, self.material, self.fit, self.description]
         )
+
+    @cached_property
+    def tagged_text(self) -> str:
+        """`text` with the style and occasion tags: what a style keyword may match."""
+        return f"{self.text} {' '.join(self.style_tags)} {' '.join(self.tpo_tags)}"
 
 
 def from_proto(message: product_pb2.Product) -> Product:
@@ -64,6 +72,23 @@ def from_proto(message: product_pb2.Product) -> Product:
         description=message.comprehensive_description,
         image_url=message.image_url,
     )
+
+
+# Products kept by their wire bytes: a turn reads hundreds of search results, and the same
+# ones come back turn after turn. A couple of thousand is a few MiB.
+PRODUCT_MEMO_SIZE = 2048
+
+
+def product_of(message: product_pb2.Product) -> Product:
+    """`from_proto`, remembered by the message's bytes: the same bytes always make the same
+    product, so this is exact, and a product seen lately comes back as the same object (its
+    texts already built) at a tenth of the cost of reading every field again."""
+    return _product_from_wire(message.SerializeToString())
+
+
+@lru_cache(maxsize=PRODUCT_MEMO_SIZE)
+def _product_from_wire(data: bytes) -> Product:
+    return from_proto(product_pb2.Product.FromString(data))
 
 
 class CatalogUnavailableError(RuntimeError):
@@ -206,7 +231,7 @@ class Catalog:
         except grpc.aio.AioRpcError as error:
             log.warning("product search failed: %s", error.code().name)
             raise CatalogUnavailableError(error.code().name) from error
-        return [from_proto(scored.product) for scored in response.results]
+        return [product_of(scored.product) for scored in response.results]
 
     async def read(self, *, texts: list[str]) -> list[Reading]:
         """Each text in catalog values, read by product-service in one call."""
@@ -235,5 +260,5 @@ class Catalog:
         except grpc.aio.AioRpcError as error:
             log.warning("product validation failed: %s", error.code().name)
             raise CatalogUnavailableError(error.code().name) from error
-        found = {p.product_id: from_proto(p) for p in response.products}
+        found = {p.product_id: product_of(p) for p in response.products}
         return {pid: found[pid] for pid in wanted if pid in found}

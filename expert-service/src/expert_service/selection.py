@@ -10,10 +10,10 @@ from expert_service.products import Catalog, Product, SearchFilter
 from expert_service.speech import CATEGORY_WORDS
 from expert_service.styling import (
     Rules,
+    Scorer,
     allowed,
     harmony,
     outfit_categories,
-    score,
 )
 
 
@@ -161,10 +161,24 @@ def _fit_budget(pool: Pool, brief: Brief) -> None:
         pool.missing["LOOK"] = f"전체 {brief.budget_total:,}원 안에 맞는 한 벌"
 
 
+def _scorer(scorer: Scorer | None, *, brief: Brief, rules: Rules, seed: str) -> Scorer:
+    """The turn's scorer when it was made for this brief, rules and seed; else a new one."""
+    if scorer is not None and scorer.serves(brief=brief, rules=rules, seed=seed):
+        return scorer
+    return Scorer(brief=brief, rules=rules, seed=seed)
+
+
 def assign_picks(
-    *, pool: Pool, brief: Brief, rules: Rules, angles: list[str], seed: str
+    *,
+    pool: Pool,
+    brief: Brief,
+    rules: Rules,
+    angles: list[str],
+    seed: str,
+    scorer: Scorer | None = None,
 ) -> dict[str, list[Product]]:
     """Each specialist's pieces (one per category), distinct across experts while stock allows."""
+    scorer = _scorer(scorer, brief=brief, rules=rules, seed=seed)
     taken: set[str] = set()
     picks: dict[str, list[Product]] = {angle: [] for angle in angles}
     for category in pool.categories:
@@ -175,11 +189,7 @@ def assign_picks(
             suitable = (
                 [p for p in products if p.gender in ("UNISEX", "", *worn)] if worn else products
             )
-            ranked = sorted(
-                suitable,
-                key=lambda p: score(p, brief=brief, rules=rules, angle=angle, seed=seed),
-                reverse=True,
-            )
+            ranked = sorted(suitable, key=lambda p: scorer(p, angle), reverse=True)
             fresh = [p for p in ranked if p.product_id not in taken] or ranked
             allowance = _allowance(pool, brief, picks[angle], category)
             fresh = [p for p in fresh if p.price <= allowance]
@@ -239,24 +249,36 @@ def _allowance(pool: Pool, brief: Brief, chosen: list[Product], category: str) -
 
 
 def shortlist(
-    *, pool: Pool, brief: Brief, rules: Rules, angle: str, seed: str, per_category: int = 8
+    *,
+    pool: Pool,
+    brief: Brief,
+    rules: Rules,
+    angle: str,
+    seed: str,
+    per_category: int = 8,
+    scorer: Scorer | None = None,
 ) -> list[Product]:
     """The best products of each category from one angle (the candidates an LLM sees)."""
+    scorer = _scorer(scorer, brief=brief, rules=rules, seed=seed)
     out: list[Product] = []
     for category in pool.categories:
         ranked = sorted(
-            pool.by_category.get(category, []),
-            key=lambda p: score(p, brief=brief, rules=rules, angle=angle, seed=seed),
-            reverse=True,
+            pool.by_category.get(category, []), key=lambda p: scorer(p, angle), reverse=True
         )
         out.extend(ranked[:per_category])
     return out
 
 
 def choose_outfit(
-    *, candidates: list[Product], brief: Brief, rules: Rules, seed: str
+    *,
+    candidates: list[Product],
+    brief: Brief,
+    rules: Rules,
+    seed: str,
+    scorer: Scorer | None = None,
 ) -> list[Product]:
     """One outfit (a piece per needed category) from the candidates, with the best consensus."""
+    scorer = _scorer(scorer, brief=brief, rules=rules, seed=seed)
     angles = ("style_analyst", "trend_expert", "color_expert")
     by_category: dict[str, list[Product]] = {}
     for product in candidates:
@@ -266,18 +288,25 @@ def choose_outfit(
         return []
 
     def consensus(product: Product) -> float:
-        return sum(score(product, brief=brief, rules=rules, angle=a, seed=seed) for a in angles)
+        return sum(scorer(product, a) for a in angles)
 
     # Under a budget for the whole look, cheaper pieces must stay in reach.
     width = 8 if brief.budget_total else 4
-    options = [sorted(by_category[c], key=consensus, reverse=True)[:width] for c in categories]
+
+    def best_of(products: list[Product]) -> list[tuple[float, Product]]:
+        # Each option carries its consensus: the combinations below add up the same few pieces.
+        ranked = sorted(((consensus(p), p) for p in products), key=lambda o: o[0], reverse=True)
+        return ranked[:width]
+
+    options = [best_of(by_category[c]) for c in categories]
     best: tuple[float, tuple[Product, ...]] | None = None
-    for combo in itertools.product(*options):
+    for scored in itertools.product(*options):
+        combo = tuple(p for _, p in scored)
         if brief.budget_total and sum(p.price for p in combo) > brief.budget_total:
             continue
         colours = [p.colour for p in combo]
         genders = {p.gender for p in combo} - {"UNISEX", ""}
-        value = sum(consensus(p) for p in combo) + 2 * harmony(colours) - 10 * (len(genders) > 1)
+        value = sum(v for v, _ in scored) + 2 * harmony(colours) - 10 * (len(genders) > 1)
         value += suit_bonus(combo)
         if best is None or value > best[0]:
             best = (value, combo)

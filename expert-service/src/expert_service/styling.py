@@ -6,7 +6,9 @@ trends), so the offline engine and the prompts of the LLM providers share one so
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from expert_service.brief import Brief, Intent
 from expert_service.knowledge import Document, KnowledgeBase
@@ -50,6 +52,11 @@ FORMAL_ITEMS = frozenset(
     }
 )  # fmt: skip
 
+# What a tone shift and a plain fit look for in a product's words.
+_CASUAL_WORDS = ("캐주얼", "스트릿", "데일리")
+_FORMAL_WORDS = ("클래식", "오피스", "포멀")
+_PLAIN_FIT_WORDS = ("레귤러", "스탠다드", "세미")
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -63,9 +70,9 @@ class Rules:
     fabric: Document | None
     formality: int
 
-    @property
-    def avoid_items(self) -> set[str]:
-        return set(self.occasion.words("avoid_items")) if self.occasion else set()
+    @cached_property  # read for every product `allowed` judges
+    def avoid_items(self) -> frozenset[str]:
+        return frozenset(self.occasion.terms("avoid_items")) if self.occasion else frozenset()
 
 
 def rules_for(*, brief: Brief, kb: KnowledgeBase) -> Rules:
@@ -135,7 +142,7 @@ def in_season(
         return False
     if not strict:
         return True
-    if fabric and product.material in fabric.words("avoid_materials"):
+    if fabric and product.material in fabric.terms("avoid_materials"):
         return False
     seasons = set(product.seasons)
     return not seasons or season in seasons
@@ -160,15 +167,17 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
     if item and avoided and item not in brief.items:
         return False
     if rules.occasion and colour and colour not in brief.item_colours.values():
-        avoid = set(rules.occasion.words("avoid_colours"))
-        if "WOMEN" in (product.gender, brief.gender):
-            avoid |= set(rules.occasion.words("avoid_colours_women"))
-        if product.pattern in rules.occasion.words("avoid_patterns"):
+        occasion = rules.occasion
+        avoided_colour = colour in occasion.terms("avoid_colours") or (
+            "WOMEN" in (product.gender, brief.gender)
+            and colour in occasion.terms("avoid_colours_women")
+        )
+        if product.pattern in occasion.terms("avoid_patterns"):
             return False
-        if product.material in rules.occasion.words("avoid_materials"):
+        if product.material in occasion.terms("avoid_materials"):
             return False
-        only = set(rules.occasion.words("only_colours"))
-        if colour in avoid or (only and colour not in only):
+        only = occasion.terms("only_colours")
+        if avoided_colour or (only and colour not in only):
             return False
     if brief.budget_max and product.price > brief.budget_max:
         return False
@@ -187,24 +196,30 @@ def allowed(product: Product, *, brief: Brief, rules: Rules, strict_season: bool
     return in_season(product, rules.season, strict=strict_season, fabric=rules.fabric)
 
 
-def _has(product: Product, words: list[str]) -> int:
-    text = f"{product.text} {' '.join(product.style_tags)} {' '.join(product.tpo_tags)}"
+def _has(product: Product, words: Sequence[str]) -> int:
+    text = product.tagged_text
     return sum(1 for word in words if word and word in text)
 
 
 def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str = "") -> float:
     """How well a product serves the brief from one expert's angle (higher is better)."""
+    shared = _shared_score(product, brief=brief, rules=rules)
+    return _angle_score(product, shared, brief=brief, rules=rules, angle=angle, seed=seed)
+
+
+def _shared_score(product: Product, *, brief: Brief, rules: Rules) -> float:
+    """The part of `score` every angle shares (the occasion, season, brief and tone shift)."""
     item = product.sub_category
     colour = product.colour
     total = 0.0
     if rules.occasion:
-        occasion_tags = rules.occasion.words("tpo_tags")
-        total += 3 if set(product.tpo_tags) & set(occasion_tags) else 0
-        total += 2 if item in rules.occasion.words("wear") else 0
-        total += 0.5 * _has(product, rules.occasion.words("styles"))
+        occasion_tags = rules.occasion.terms("tpo_tags")
+        total += 3 if not set(product.tpo_tags).isdisjoint(occasion_tags) else 0
+        total += 2 if item in rules.occasion.terms("wear") else 0
+        total += 0.5 * _has(product, rules.occasion.terms("styles"))
     total += 1.5 if rules.season in product.seasons else 0
     if rules.fabric:
-        total += 1 if product.material in rules.fabric.words("good_materials") else 0
+        total += 1 if product.material in rules.fabric.terms("good_materials") else 0
     total += 2 * _has(product, brief.styles)
     total += 4 if brief.materials and product.material in brief.materials else 0
     # Not told who will wear it: pieces anyone can wear are the safer guess.
@@ -217,23 +232,34 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
     # occasion's own preferences.
     if shift < 0:
         total += 5.0 if item in CASUAL_ITEMS else -2.0 if item in FORMAL_ITEMS else 0
-        total += 1.5 * _has(product, ["캐주얼", "스트릿", "데일리"])
+        total += 1.5 * _has(product, _CASUAL_WORDS)
     elif shift > 0:
         total += 5.0 if item in FORMAL_ITEMS else -2.0 if item in CASUAL_ITEMS else 0
-        total += 1.5 * _has(product, ["클래식", "오피스", "포멀"])
+        total += 1.5 * _has(product, _FORMAL_WORDS)
+    return total
+
+
+def _angle_score(
+    product: Product, shared: float, *, brief: Brief, rules: Rules, angle: str, seed: str
+) -> float:
+    """`score` from the shared part: what one expert's angle adds, and the jitter. The sum
+    runs in the order it always did, so the scores are the same to the last bit."""
+    item = product.sub_category
+    colour = product.colour
+    total = shared
     if angle == "style_analyst" and rules.body:
-        total += 2 * _has(product, rules.body.words("good_fits"))
-        total -= 2.5 * _has(product, rules.body.words("avoid_fits"))
-        total += 1.5 if item in rules.body.words("good_items") else 0
+        total += 2 * _has(product, rules.body.terms("good_fits"))
+        total -= 2.5 * _has(product, rules.body.terms("avoid_fits"))
+        total += 1.5 if item in rules.body.terms("good_items") else 0
     elif angle == "style_analyst":
-        total += 1 * _has(product, ["레귤러", "스탠다드", "세미"])
+        total += 1 * _has(product, _PLAIN_FIT_WORDS)
     if angle == "trend_expert" and rules.trend:
-        total += 1.5 * _has(product, rules.trend.words("keywords"))
-        total += 1.5 if item in rules.trend.words("items") else 0
+        total += 1.5 * _has(product, rules.trend.terms("keywords"))
+        total += 1.5 if item in rules.trend.terms("items") else 0
     if angle == "color_expert":
-        palette = rules.tone.words("palette") if rules.tone else []
-        avoid = rules.tone.words("avoid_colours") if rules.tone else []
-        occasion_colours = rules.occasion.words("colours") if rules.occasion else list(NEUTRALS)
+        palette = rules.tone.terms("palette") if rules.tone else ()
+        avoid = rules.tone.terms("avoid_colours") if rules.tone else ()
+        occasion_colours = rules.occasion.terms("colours") if rules.occasion else NEUTRALS
         total += 3 if colour in palette else 0
         total -= 3 if colour in avoid else 0
         total += 1.5 if colour in occasion_colours else 0
@@ -246,11 +272,57 @@ def score(product: Product, *, brief: Brief, rules: Rules, angle: str, seed: str
             total -= 1.5 if colour == main and main not in NEUTRALS else 0
             total += 0.5 * harmony([main, colour])
     elif rules.occasion:
-        total += 0.8 if colour in rules.occasion.words("colours") else 0
-        total -= 2 if colour in rules.occasion.words("avoid_colours") else 0
+        total += 0.8 if colour in rules.occasion.terms("colours") else 0
+        total -= 2 if colour in rules.occasion.terms("avoid_colours") else 0
     # A stable per-turn jitter so equal scores do not always pick the same product.
     digest = hashlib.blake2b(f"{seed}:{angle}:{product.product_id}".encode(), digest_size=4)
     return total + int.from_bytes(digest.digest(), "big") / 2**32 * 0.6
+
+
+class Scorer:
+    """`score` for one brief, rules and seed, each (product, angle) worked out once.
+
+    A turn ranks the same pool again and again: each specialist's picks, the shortlists the
+    experts see, and the coordinator's outfit, which weighs every candidate from all three
+    angles; the scores never change within the turn."""
+
+    def __init__(self, *, brief: Brief, rules: Rules, seed: str) -> None:
+        self.brief = brief
+        self.rules = rules
+        self.seed = seed
+        # Keyed by product id, holding the product scored: a hit must be that very product
+        # (or an equal copy), so a product changed since is scored afresh. Ids key faster than
+        # the products' own hashes, which run over every field.
+        self._shared: dict[str, tuple[Product, float]] = {}
+        self._memo: dict[tuple[str, str], tuple[Product, float]] = {}
+
+    def serves(self, *, brief: Brief, rules: Rules, seed: str) -> bool:
+        """Whether this scorer was made for exactly these (a changed brief needs its own)."""
+        return brief is self.brief and rules is self.rules and seed == self.seed
+
+    def __call__(self, product: Product, angle: str) -> float:
+        key = (product.product_id, angle)
+        hit = self._memo.get(key)
+        if hit is not None and (hit[0] is product or hit[0] == product):
+            return hit[1]
+        value = _angle_score(
+            product,
+            self._shared_score(product),
+            brief=self.brief,
+            rules=self.rules,
+            angle=angle,
+            seed=self.seed,
+        )
+        self._memo[key] = (product, value)
+        return value
+
+    def _shared_score(self, product: Product) -> float:
+        hit = self._shared.get(product.product_id)
+        if hit is not None and (hit[0] is product or hit[0] == product):
+            return hit[1]
+        value = _shared_score(product, brief=self.brief, rules=self.rules)
+        self._shared[product.product_id] = (product, value)
+        return value
 
 
 def harmony(colours: list[str]) -> float:

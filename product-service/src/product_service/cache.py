@@ -7,6 +7,7 @@ Imports delete the keys of the products they change.
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 import asyncpg
 from redis.asyncio import Redis
@@ -17,6 +18,10 @@ from product_service.product import Product
 from product_service.search_cache import VERSION_KEY, bump_catalog_version
 
 KEY_PREFIX = "product_id:"
+# Products kept by their cached JSON: searches answer the same products again and again, and
+# parsing each one's JSON into a Product cost more than the rest of a cached answer; a couple
+# of thousand is a few MiB.
+DECODED_MEMO_SIZE = 2048
 
 
 class ProductCache:
@@ -43,7 +48,7 @@ class ProductCache:
             return {}
         values = await self._redis.mget([self.key(i) for i in product_ids])
         return {
-            pid: Product.from_dict(json.loads(raw))
+            pid: _decoded(raw)
             for pid, raw in zip(product_ids, values, strict=True)
             if raw is not None
         }
@@ -66,6 +71,13 @@ class ProductCache:
         ids = list(product_ids)
         for start in range(0, len(ids), 1000):
             await self._redis.delete(*(self.key(i) for i in ids[start : start + 1000]))
+
+
+@lru_cache(maxsize=DECODED_MEMO_SIZE)
+def _decoded(raw: str | bytes) -> Product:
+    """The product a cached JSON holds, remembered by that very text: the same text always
+    makes the same (immutable) product, so a changed product, with its new JSON, is read anew."""
+    return Product.from_dict(json.loads(raw))
 
 
 async def lookup_products(

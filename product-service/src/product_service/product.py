@@ -1,6 +1,6 @@
 """The product record as the domain sees it (the proto message is only its wire form)."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -28,8 +28,10 @@ class Product:
     image_source_url: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("seasons", "style_tags", "tpo_tags"):
+        # A plain read of the flat fields, not `asdict`'s recursive deep copy: this runs for
+        # every product a search answers, caches or sends.
+        data = {name: getattr(self, name) for name in FIELD_NAMES}
+        for key in _LIST_FIELDS:
             data[key] = list(data[key])
         return data
 
@@ -40,3 +42,7 @@ class Product:
             known[key] = tuple(known.get(key) or ())
         known["image_source_url"] = known.get("image_source_url") or ""
         return cls(**known)
+
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Product))
+_LIST_FIELDS = ("seasons", "style_tags", "tpo_tags")

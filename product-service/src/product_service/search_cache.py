@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import fields
 
 from redis.asyncio import Redis
 
@@ -19,8 +19,14 @@ VERSION_KEY = "product_catalog_version"
 _VERSION_REFRESH_SECONDS = 1.0
 
 
+_FILTER_FIELDS = tuple(f.name for f in fields(SearchFilters))
+
+
 def request_key(*, query: str, filters: SearchFilters, mode: str) -> str:
-    payload = json.dumps([query, asdict(filters), mode], ensure_ascii=False, sort_keys=True)
+    # The filters are flat (tuples and numbers): read them as they are instead of `asdict`'s
+    # deep copy. The JSON, and so the key, is the same as before.
+    values = {name: getattr(filters, name) for name in _FILTER_FIELDS}
+    payload = json.dumps([query, values, mode], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

@@ -9,7 +9,8 @@ import asyncio
 import logging
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,6 +21,9 @@ from expert_service.knowledge.store import KnowledgeBase, Passage
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[0-9a-zA-Z가-힣]+")
+# A turn's query is built from its brief, so the same texts come back turn after turn (one
+# wording, many rooms); 512 vectors of 384 floats are under a MiB.
+QUERY_CACHE_SIZE = 512
 
 
 class Embedder(Protocol):
@@ -37,6 +41,38 @@ def _grams(text: str) -> list[str]:
             grams.append(word)
         grams.extend(word[i : i + 2] for i in range(len(word) - 1))
     return grams
+
+
+class VectorLru:
+    """A bounded least-recently-used map of text → read-only vector. Safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._items.get(key)
+            if vector is not None:
+                self._items.move_to_end(key)
+            return vector
+
+    def put(self, key: str, vector: np.ndarray) -> np.ndarray:
+        """Stores a read-only copy (no caller can change what the next one is handed) and
+        returns it; the least recently used entry leaves when the map is full."""
+        vector = np.array(vector, copy=True)
+        vector.setflags(write=False)
+        if self._size > 0:
+            with self._lock:
+                self._items[key] = vector
+                self._items.move_to_end(key)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return vector
 
 
 @dataclass(frozen=True)
@@ -79,12 +115,14 @@ class Retriever:
     ranking once it has run, typically in a background thread after the service is up.
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, query_cache_size: int = QUERY_CACHE_SIZE) -> None:
         self._passages = kb.passages()
         self._texts = [f"{p.title} {p.text}" for p in self._passages]
         self._bm25 = Bm25([_grams(text) for text in self._texts])
         self._embedder: Embedder | None = None
         self._vectors: np.ndarray | None = None
+        self._query_cache_size = query_cache_size
+        self._queries = VectorLru(query_cache_size)
 
     @property
     def semantic(self) -> bool:
@@ -93,6 +131,8 @@ class Retriever:
     def enable_semantic(self, embedder: Embedder) -> None:
         """Embeds every passage, then switches the semantic ranking on."""
         vectors = embedder.passages(self._texts)
+        # A fresh map: vectors of another embedder must not answer for this one.
+        self._queries = VectorLru(self._query_cache_size)
         self._embedder, self._vectors = embedder, vectors
         log.info("semantic knowledge retrieval on (%d passages)", len(self._texts))
 
@@ -101,11 +141,14 @@ class Retriever:
     ) -> list[Hit]:
         """The best passages for the query, optionally only of some kinds. The model embeds
         the query in a worker thread: tens of milliseconds of CPU the event loop (and every
-        other turn's stream) must not wait on."""
+        other turn's stream) must not wait on. A query seen lately is not embedded again."""
         rankings = [self._bm25.scores(_grams(query))]
-        embedder, vectors = self._embedder, self._vectors
+        embedder, vectors, queries = self._embedder, self._vectors, self._queries
         if embedder is not None and vectors is not None:
-            similarity = vectors @ await asyncio.to_thread(embedder.query, query)
+            vector = queries.get(query)
+            if vector is None:
+                vector = queries.put(query, await asyncio.to_thread(embedder.query, query))
+            similarity = vectors @ vector
             rankings.append([float(x) for x in similarity])
         fused = [0.0] * len(self._passages)
         for scores in rankings:

@@ -32,11 +32,24 @@ class Document:
     title: str
     meta: dict[str, Any]
     passages: tuple[Passage, ...]
+    # Front-matter fields as read by `terms`, filled on first use.
+    _terms: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def words(self, key: str) -> list[str]:
         """A list-valued front-matter field (empty when absent)."""
-        value = self.meta.get(key) or []
-        return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+        return list(self.terms(key))
+
+    def terms(self, key: str) -> tuple[str, ...]:
+        """`words`, read-only and built once: the stylist's rules read the same few fields
+        for every product of every turn, and the front matter does not change once loaded."""
+        terms = self._terms.get(key)
+        if terms is None:
+            value = self.meta.get(key) or []
+            terms = tuple(str(item) for item in value) if isinstance(value, list) else (str(value),)
+            self._terms[key] = terms
+        return terms
 
 
 @dataclass
