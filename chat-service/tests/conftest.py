@@ -44,8 +44,10 @@ class ScriptedPanel(expert_pb2_grpc.ExpertServiceServicer):
 
     fail: set[str] = field(default_factory=set)
     hang_after: int | None = None
-    # Drop the stream with UNAVAILABLE after this many completions, once (a restart).
+    # End the stream with `drop_code` after this many completions, once (a restart, a stream
+    # cut short on the way).
     drop_after: int | None = None
+    drop_code: grpc.StatusCode = grpc.StatusCode.UNAVAILABLE
     requests: list[expert_pb2.ConsultRequest] = field(default_factory=list)
     adoptions: list[tuple[list[str], tuple]] = field(default_factory=list)
 
@@ -69,7 +71,7 @@ class ScriptedPanel(expert_pb2_grpc.ExpertServiceServicer):
                 await asyncio.sleep(3600)
             if self.drop_after is not None and done >= self.drop_after:
                 self.drop_after = None
-                await context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
+                await context.abort(self.drop_code, "restarting")
             name, role = EXPERTS[agent_id]
             expert = expert_pb2.Expert(agent_id=agent_id, agent_name=name, agent_role=role)
             if agent_id in self.fail:

@@ -173,8 +173,11 @@ async def test_a_turn_whose_worker_dies_is_taken_over_and_stored_once(chat, alic
     assert list(chat.panel.requests[-1].expert_ids) == panel[2:]
 
 
-async def test_expert_service_away_mid_turn_is_waited_out_asking_only_the_missing(chat, alice):
-    chat.panel.drop_after = 2
+@pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED])
+async def test_expert_service_away_mid_turn_is_waited_out_asking_only_the_missing(
+    chat, alice, code
+):
+    chat.panel.drop_after, chat.panel.drop_code = 2, code
     events = await run_turn(chat, alice, user_input="데이트룩")
     assert kinds(events)[-1] == "final_complete"
     room_id = int(events[0].room.room_id)

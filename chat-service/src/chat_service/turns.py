@@ -37,8 +37,12 @@ TURN_FAILED_MESSAGE = "전문가 답변을 가져오지 못했습니다. 잠시 
 TURN_TIMEOUT_MESSAGE = "전문가 답변 시간이 초과되었습니다. 잠시 후 다시 시도해 주세요."
 # A turn whose workers keep dying is given up after this many attempts.
 MAX_ATTEMPTS = 3
-# expert-service away for a moment (restarting, a replica gone): worth asking again.
-_TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN})
+# expert-service away for a moment (restarting, a replica gone), or a consultation cut short
+# on the way (CANCELLED as an answer, not as our own cancel, which arrives as CancelledError):
+# worth asking again for the experts still missing.
+_TRANSIENT = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNKNOWN, grpc.StatusCode.CANCELLED}
+)
 
 
 class InvalidTurn(ValueError):
@@ -282,7 +286,7 @@ class TurnRunner:
                 return TURN_TIMEOUT_MESSAGE
             except grpc.aio.AioRpcError as error:
                 if error.code() not in _TRANSIENT or loop.time() + pause > deadline:
-                    log.warning("consult failed: %s", error.code().name)
+                    log.warning("consult failed: %s (%s)", error.code().name, error.details())
                     return _client_message(error) or TURN_FAILED_MESSAGE
                 log.warning("expert-service unavailable (%s): retrying", error.code().name)
                 await asyncio.sleep(pause)
