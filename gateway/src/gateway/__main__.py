@@ -7,6 +7,7 @@ import uvicorn
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from gateway.app import create_app
+from gateway.listener import listening_socket
 from gateway.settings import GatewaySettings
 from gateway.sse import OpenStreams
 from tftkit.logging import configure_logging
@@ -47,16 +48,14 @@ def main() -> None:
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls="actuator/.*,media/.*", exclude_spans=["receive", "send"]
     )
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        http=http_implementation(),
+    config = uvicorn.Config(app, http=http_implementation(), log_config=None, access_log=False)
+    sock = listening_socket(
+        settings.host,
+        settings.port,
         backlog=settings.backlog,
-        log_config=None,
-        access_log=False,
+        dead_peer_seconds=settings.dead_peer_seconds,
     )
-    GatewayServer(config, app.state.streams).run()
+    GatewayServer(config, app.state.streams).run(sockets=[sock])
 
 
 if __name__ == "__main__":

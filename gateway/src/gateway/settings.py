@@ -39,6 +39,9 @@ class GatewaySettings(BaseSettings):
     # Connections the kernel queues before uvicorn accepts them (bursts of new streams);
     # capped by net.core.somaxconn.
     backlog: int = Field(4096, ge=1)
+    # A browser connection whose peer acknowledges nothing (sent bytes, keepalive probes) for
+    # this long is dropped, so a vanished peer's stream ends within a heartbeat after it.
+    dead_peer_seconds: float = Field(10.0, gt=0)
     # One uploaded picture (chat upload, try-on photo); a bigger file part is refused (413) as it
     # streams in.
     max_upload_bytes: int = 10 * 1024 * 1024
