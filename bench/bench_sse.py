@@ -8,11 +8,14 @@ this process (outside the services) opens streams, each a new guest (fresh conne
     make bench-sse ARGS="--engine offline"                 # 30 turns, 6 at a time, offline engine
     make bench-sse ARGS="--phase churn --cycles 2000"      # connect, first event, leave; N times
     make bench-sse ARGS="--phase dead-peer --streams 200"  # drop K sockets (FIN, then RST)
+    make bench-sse ARGS="--phase relay --streams 20 --rate 4"  # gateway vs direct gRPC, per event
     ... --set CHAT_MAX_QUEUED_TURNS=5000 --set EXPERT_MAX_CONCURRENT_LLM_CALLS=2000
 
 Reports errors by kind, streams open at peak, first event / first `content` p50/p99, RSS growth
 per open stream, CPU seconds per process over the run (per delta and per turn), rows stored in
-chat's database, and transactions per turn. Every run is appended to bench/results/bench-sse.md.
+chat's database, and transactions per turn. The relay phase follows each turn through the
+gateway and, at once, directly from chat-service (bench/sse_relay.py), and reports what the
+gateway adds per event. Every run is appended to bench/results/bench-sse.md.
 """
 
 import argparse
@@ -36,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from proc_stats import cpu_seconds, machine, pids_named, prometheus_values, rss_kib  # noqa: E402
 from sse_load import Load, raise_fd_limit, summarize  # noqa: E402
+from sse_relay import Relay, compare  # noqa: E402
 
 from tft_launcher.scratch import free_port, scratch_system  # noqa: E402
 from tft_launcher.services import with_redis_db  # noqa: E402
@@ -534,6 +538,82 @@ async def phase_dead_peer(system, procs: Processes, args: argparse.Namespace, ou
     out.table(("how the client left", "streams open", "gauge before → open", "s until back"), rows)
 
 
+async def phase_relay(system, procs: Processes, args: argparse.Namespace, out: Report) -> None:
+    load = Load(system.base_url)
+    relay = Relay(load, f"127.0.0.1:{system.env['CHAT_PORT']}")
+    try:
+        await relay.channel.channel_ready()
+        await load.stream("워밍업 코디 추천", stop_after_first=True, limit_seconds=60)
+        load.results.clear()
+        await quiet(procs)
+        cpu_before = procs.cpu()
+        started = time.perf_counter()
+        tasks: list[asyncio.Task] = []
+        for i in range(args.streams):
+            delay = started + i / args.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            text = QUESTIONS[i % len(QUESTIONS)]
+            tasks.append(asyncio.create_task(relay.turn(text, limit_seconds=args.client_timeout)))
+        _, pending = await asyncio.wait(tasks, timeout=args.hold)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        elapsed = time.perf_counter() - started
+        cpu_after = procs.cpu()
+    finally:
+        await relay.close()
+    summary = summarize(load.results)
+    found = compare(relay.pairs)
+    out(
+        f"### relay: {args.streams} turns at {args.rate:g}/s, each through the gateway (SSE) and"
+        f" directly from chat-service (gRPC ResumeTurn from the first event), engine {args.engine}"
+    )
+    out()
+    out(f"run {elapsed:.1f} s; cut by the hold limit: {len(pending)}")
+    out()
+    errors = [(f"SSE {kind}", n) for kind, n in sorted(summary["errors"].items())]
+    errors += [(f"direct {kind}", n) for kind, n in sorted(found["errors"].items())]
+    out.table(("kind", "count"), errors or [("none", 0)])
+
+    def spread(values: tuple) -> str:
+        return " / ".join("-" if v is None else f"{v:.2f}" for v in values)
+
+    content, others = found["content"], found["others"]
+    low, high = found["range_ms"]
+    p50 = found["content_ms"][0]
+    out.table(
+        ("figure", "value"),
+        [
+            ("turns: SSE 200 / opened", f"{summary['ok_200']} / {summary['streams']}"),
+            ("turns with final_complete (SSE)", summary["finals"]),
+            ("turns followed on both paths", f"{found['paired']} / {found['turns']}"),
+            ("events compared: content deltas / other kinds", f"{len(content)} / {len(others)}"),
+            ("**gateway adds per content delta p50 / p90 / p99 ms**", spread(found["content_ms"])),
+            ("gateway adds per event, all kinds, p50 / p90 / p99 ms", spread(found["all_ms"])),
+            ("min / max ms (all kinds)", spread((low, high))),
+            ("left out: on SSE before the direct call's first message", found["replayed"]),
+            (
+                "ids only on SSE / only direct (turns whose id sets differ)",
+                f"{found['only_sse']} / {found['only_grpc']} ({found['mismatched_turns']})",
+            ),
+        ],
+    )
+    if p50 is not None:
+        verdict = "met" if p50 <= 1.0 else "not met"
+        out(f"Goal: the gateway adds ≤ 1 ms p50 per delta: {verdict} ({p50:.2f} ms).")
+        out()
+    deltas = len(content) or 1
+    rows = []
+    for name in ("gateway", "chat-service", "bench process (client)"):
+        used = cpu_after[name] - cpu_before[name]
+        rows.append((name, f"{used:.1f}", f"{used * 1000 / deltas:.2f}"))
+    out(f"CPU over the run, per content delta compared ({len(content)}); the client holds both")
+    out("paths:")
+    out()
+    out.table(("process", "CPU s", "CPU ms / delta"), rows)
+
+
 # -- main ------------------------------------------------------------------------------------
 
 
@@ -576,6 +656,8 @@ async def measure(args: argparse.Namespace) -> None:
                         await phase_churn(system, procs, args, out)
                     elif args.phase == "dead-peer":
                         await phase_dead_peer(system, procs, args, out)
+                    elif args.phase == "relay":
+                        await phase_relay(system, procs, args, out)
                     else:
                         await phase_streams(system, procs, args, out)
                 finally:
@@ -604,10 +686,10 @@ async def measure(args: argparse.Namespace) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phase", choices=("sse", "churn", "dead-peer"), default="sse")
+    parser.add_argument("--phase", choices=("sse", "churn", "dead-peer", "relay"), default="sse")
     parser.add_argument("--engine", choices=("slow", "offline"), default="slow")
-    parser.add_argument("--streams", type=int, help="streams (sse, dead-peer)")
-    parser.add_argument("--rate", type=float, default=50.0, help="streams opened per second")
+    parser.add_argument("--streams", type=int, help="streams (sse, dead-peer, relay)")
+    parser.add_argument("--rate", type=float, help="streams opened per second (50; relay: 4)")
     parser.add_argument("--concurrency", type=int, help="at most this many at a time (no rate)")
     parser.add_argument("--hold", type=float, help="seconds to wait for the turns (default: all)")
     parser.add_argument("--cycles", type=int, default=2000, help="churn cycles")
@@ -638,7 +720,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         args.concurrency = args.concurrency or 6
         args.same_wording = True
     if args.streams is None:
-        args.streams = 100 if args.phase == "dead-peer" else 300
+        args.streams = {"dead-peer": 100, "relay": 20}.get(args.phase, 300)
+    if args.rate is None:
+        args.rate = 4.0 if args.phase == "relay" else 50.0
     return args
 
 

@@ -3,7 +3,8 @@
 One stream: a new TCP connection, `GET` over HTTP/1.1 without cookies (so the gateway makes a
 new guest), the status line and headers, then the body (chunked or not) read as SSE lines. Only
 `event:` lines and the `room` event's `data:` are looked at, so thousands of streams cost the
-client little CPU.
+client little CPU. With `on_event`, `id:` lines are read too and each event with an id is
+handed over with the time its `id:` line arrived (bench_sse.py's relay phase).
 """
 
 import asyncio
@@ -14,6 +15,7 @@ import socket
 import struct
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -41,6 +43,12 @@ class StreamResult:
     final: bool = False
     room_id: str | None = None
     events: Counter = field(default_factory=Counter)
+    cookies: dict[str, str] = field(default_factory=dict)  # from the response's Set-Cookie
+
+
+# Called for each event with an `id:` line: the stream's result, the id, the event name and
+# the perf_counter() time the `id:` line arrived.
+OnEvent = Callable[[StreamResult, str, str, float], None]
 
 
 class Load:
@@ -78,10 +86,12 @@ class Load:
         hold: asyncio.Event | None = None,
         rst: bool = False,
         limit_seconds: float = 600.0,
+        on_event: OnEvent | None = None,
     ) -> StreamResult:
         """One turn. `stop_after_first`: leave after the first event (churn). `hold`: after the
         first event, wait for this event and then drop the connection without reading (dead
-        peer; `rst` sets SO_LINGER 0 so the close is a reset)."""
+        peer; `rst` sets SO_LINGER 0 so the close is a reset). `on_event`: called at the end of
+        each event that has an id."""
         result = StreamResult(started=time.perf_counter())
         self.results.append(result)
         writer = None
@@ -94,15 +104,20 @@ class Load:
                 self.connecting -= 1
             writer.write(self.request(text))
             async with asyncio.timeout(limit_seconds):
-                result.status, chunked = await _read_head(reader)
+                result.status, chunked, result.cookies = await _read_head(reader)
                 if result.status != 200:
                     return result
                 self._opened()
                 opened = True
                 lines = _chunked_lines(reader) if chunked else _plain_lines(reader)
                 event = b""
+                event_id: str | None = None
+                id_at = 0.0
                 async for line in lines:
-                    if line.startswith(b"event:"):
+                    if on_event is not None and line.startswith(b"id:"):
+                        id_at = time.perf_counter()
+                        event_id = line[3:].strip().decode()
+                    elif line.startswith(b"event:"):
                         event = line[6:].strip()
                         now = time.perf_counter() - result.started
                         if result.first_event is None:
@@ -123,6 +138,9 @@ class Load:
                             data = json.loads(line[5:])
                             result.room_id = str((data.get("data") or data)["room_id"])
                     elif not line and result.first_event is not None:
+                        if event_id is not None and on_event is not None:
+                            on_event(result, event_id, event.decode(), id_at)
+                            event_id = None
                         if stop_after_first:
                             return result
                         if hold is not None:
@@ -155,7 +173,8 @@ class Load:
         return result
 
 
-async def _read_head(reader: asyncio.StreamReader) -> tuple[int, bool]:
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, bool, dict[str, str]]:
+    """The status, whether the body is chunked, and the cookies set (name: value)."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.split(b"\r\n")
     status = int(lines[0].split(b" ", 2)[1])
@@ -163,7 +182,12 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, bool]:
         line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower()
         for line in lines[1:]
     )
-    return status, chunked
+    cookies = {}
+    for line in lines[1:]:
+        if line.lower().startswith(b"set-cookie:"):
+            name, _, value = line[11:].split(b";", 1)[0].strip().decode().partition("=")
+            cookies[name] = value.strip('"')
+    return status, chunked, cookies
 
 
 async def _plain_lines(reader: asyncio.StreamReader):

@@ -18,10 +18,12 @@ class ChatSettings(ServiceSettings):
     turn_timeout_seconds: float = 180.0
     # Deadline of other calls to expert-service (moving a guest's memory on login).
     rpc_timeout_seconds: float = 5.0
-    # Turns this process runs at once (its workers on the shared turn queue).
-    max_concurrent_turns: int = 64
+    # Turns this process runs at once, taken from the shared turn queue. A running turn mostly
+    # waits on its experts and holds no Redis connection while it does, so this is sized for
+    # waiting turns.
+    max_concurrent_turns: int = 256
     # Turns queued or running across every replica; more are refused with RESOURCE_EXHAUSTED.
-    max_queued_turns: int = 1000
+    max_queued_turns: int = 20000
     # A worker that stops renewing its hold on a turn this long is taken for dead, and another
     # worker finishes the turn.
     turn_lease_seconds: float = 20.0

@@ -13,6 +13,7 @@ from expert_service.experts import FITTING_COORDINATOR, Expert, choose_experts
 from expert_service.image_analysis import ImageFacts
 from expert_service.images import ImageLoader
 from expert_service.knowledge import KnowledgeBase, Passage, Retriever
+from expert_service.llm_slots import TurnOrderedSlots
 from expert_service.memory import RoomMemory
 from expert_service.metrics import LLM_CALLS, LLM_DURATION, LLM_FAILURE, LLM_SUCCESS
 from expert_service.pacing import DeltaPacer
@@ -79,6 +80,7 @@ class Turn:
     photo: Photo | None
     notes: list[str]
     scorer: Scorer  # the turn's product scores, shared by every expert's ranking
+    started: float  # loop time the turn arrived: older turns get the next free LLM slot
 
 
 class Panel:
@@ -95,7 +97,7 @@ class Panel:
         profiles: ProfileStore,
         provider: Provider,
         images: ImageLoader,
-        llm_limit: asyncio.Semaphore,
+        llm_slots: TurnOrderedSlots,
         llm_timeout_seconds: float,
         delta_interval_seconds: float = 0.0,
     ) -> None:
@@ -107,7 +109,7 @@ class Panel:
         self._profiles = profiles
         self._provider = provider
         self._images = images
-        self._limit = llm_limit
+        self._slots = llm_slots
         self._timeout = llm_timeout_seconds
         self._delta_interval = delta_interval_seconds
         self._background: set[asyncio.Task] = set()
@@ -153,7 +155,7 @@ class Panel:
         queue: asyncio.Queue[PanelEvent | None] = asyncio.Queue()
         tasks = [
             asyncio.create_task(
-                self._run(self._context(turn, e, picks[e.agent_id]), queue, answers)
+                self._run(self._context(turn, e, picks[e.agent_id]), queue, answers, turn.started)
             )
             for e in specialists
         ]
@@ -164,7 +166,7 @@ class Panel:
                     yield event
             if FITTING_COORDINATOR in experts:
                 context = self._coordinator_context(turn, answers)
-                coordinator = asyncio.create_task(self._run(context, queue, answers))
+                coordinator = asyncio.create_task(self._run(context, queue, answers, turn.started))
                 tasks.append(coordinator)
                 while (event := await queue.get()) is not None:
                     yield event
@@ -233,6 +235,7 @@ class Panel:
             photo,
             notes,
             scorer,
+            asyncio.get_running_loop().time(),
         )
 
     async def _retrieve(self, brief: Brief, rules: Rules) -> list[Passage]:
@@ -308,7 +311,11 @@ class Panel:
         return context
 
     async def _run(
-        self, context: ExpertContext, queue: asyncio.Queue, answers: list[PeerAnswer]
+        self,
+        context: ExpertContext,
+        queue: asyncio.Queue,
+        answers: list[PeerAnswer],
+        turn_started: float,
     ) -> None:
         expert, provider = context.expert, self._provider.name
         labels = (provider, expert.agent_id)
@@ -319,7 +326,7 @@ class Panel:
             chosen: list[str] = []
             reasons: dict[str, str] = {}
             pacer = DeltaPacer(self._delta_interval)
-            async with self._limit, asyncio.timeout(self._timeout):
+            async with self._slots.slot(turn_started), asyncio.timeout(self._timeout):
                 async for event in self._provider.answer(context=context):
                     if isinstance(event, TextDelta) and event.text:
                         parts.append(event.text)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from expert_service.images import ImageLoader
 from expert_service.knowledge import Retriever, load_embedder, load_knowledge
+from expert_service.llm_slots import TurnOrderedSlots
 from expert_service.memory import RoomMemory
 from expert_service.panel import Panel
 from expert_service.products import Catalog
@@ -81,7 +82,7 @@ async def open_panel(settings: ExpertSettings) -> AsyncIterator[Panel]:
                 profiles=ProfileStore(redis, prefix=settings.redis_key_prefix),
                 provider=build_provider(settings),
                 images=images,
-                llm_limit=asyncio.Semaphore(settings.max_concurrent_llm_calls),
+                llm_slots=TurnOrderedSlots(settings.max_concurrent_llm_calls),
                 llm_timeout_seconds=settings.llm_timeout_seconds,
                 delta_interval_seconds=settings.delta_interval_seconds,
             )

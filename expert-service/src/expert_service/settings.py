@@ -43,8 +43,9 @@ class ExpertSettings(ServiceSettings):
     # Hosts (comma-separated) whose image URLs may be fetched over HTTP; URLs under
     # MEDIA_BASE_URL are read from the object store instead.
     image_allowed_hosts: str = ""
-    # Concurrent LLM calls in this process (each Consult makes up to four).
-    max_concurrent_llm_calls: int = 16
+    # Concurrent LLM calls in this process (each Consult makes up to four); a freed slot goes to
+    # the oldest turn's waiting call.
+    max_concurrent_llm_calls: int = 64
     # One expert's text goes out at most this often (the first piece at once); pieces arriving
     # in between are merged into the next delta.
     delta_interval_seconds: float = 0.05
