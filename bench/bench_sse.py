@@ -592,6 +592,7 @@ async def phase_relay(system, procs: Processes, args: argparse.Namespace, out: R
             ("**gateway adds per content delta p50 / p90 / p99 ms**", spread(found["content_ms"])),
             ("gateway adds per event, all kinds, p50 / p90 / p99 ms", spread(found["all_ms"])),
             ("min / max ms (all kinds)", spread((low, high))),
+            ("events the SSE stream had first (negative)", found["negative"]),
             ("left out: on SSE before the direct call's first message", found["replayed"]),
             (
                 "ids only on SSE / only direct (turns whose id sets differ)",

@@ -133,4 +133,5 @@ def compare(pairs: list[Pair]) -> dict:
         "content_ms": tuple(percentile(content, q) for q in (0.5, 0.9, 0.99)),
         "all_ms": tuple(percentile(every, q) for q in (0.5, 0.9, 0.99)),
         "range_ms": (min(every), max(every)) if every else (None, None),
+        "negative": sum(v < 0 for v in every),
     }
