@@ -134,7 +134,7 @@ def overrides(args: argparse.Namespace, llm_url: str | None) -> dict[str, str]:
         values |= {"EXPERT_LLM_PROVIDER": "offline", "EXPERT_OFFLINE_DELTA_DELAY_SECONDS": "0"}
     if args.redis_max_connections:
         # redis-py reads pool options from the URL's query: a bench-side knob, no code change.
-        # Its asyncio pool holds 100 connections by default and refuses the 101st at once.
+        # The services' bounded pool (64 by default, callers wait for a free connection).
         for prefix, db in (("CHAT", 1), ("EXPERT", 2)):
             url = with_redis_db(TEST_REDIS_URL, db)
             values[f"{prefix}_REDIS_URL"] = f"{url}?max_connections={args.redis_max_connections}"
