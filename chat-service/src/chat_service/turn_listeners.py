@@ -111,8 +111,8 @@ class TurnListeners:
         until its last event (or until it is quiet and no longer running)."""
         channel = self._events.channel(turn_id)
         listener = _Listener(turn_id, position_of(after))
-        await self._join(channel, listener)
         try:
+            await self._join(channel, listener)
             # Subscribed before reading the log: an event is either in what the read returns
             # or published afterwards, and the position check drops it if it is in both.
             missed = await self._events.read_after(turn_id, after)
