@@ -49,6 +49,7 @@ class Workers:
         # A consumer name unique to this process, so the queue knows whose entries are whose.
         self._name = f"{os.uname().nodename}-{os.getpid()}-{secrets.token_hex(3)}"
         self._loops: list[asyncio.Task] = []
+        self._stopping = False
 
     async def start(self) -> None:
         await self._store.ensure_queue()
@@ -57,6 +58,9 @@ class Workers:
         self._loops.append(asyncio.create_task(self._recover()))
 
     async def stop(self) -> None:
+        # A flag as well as the cancel: redis-py may turn a cancelled read into a connection
+        # error, which the loops below would otherwise log and retry forever.
+        self._stopping = True
         for loop in self._loops:
             loop.cancel()
         for loop in self._loops:
@@ -66,7 +70,7 @@ class Workers:
 
     async def _consume(self, index: int) -> None:
         consumer = f"{self._name}-{index}"
-        while True:
+        while not self._stopping:
             try:
                 answer = await self._redis.xreadgroup(
                     GROUP, consumer, {self._store.queue: ">"}, count=1, block=2000
@@ -84,6 +88,8 @@ class Workers:
                 raise
             # A Redis error on one entry must not end this worker for good.
             except Exception:
+                if self._stopping:
+                    return
                 log.exception("reading or running the try-on queue failed")
                 await asyncio.sleep(1)
 
@@ -121,7 +127,7 @@ class Workers:
     async def _recover(self) -> None:
         """Every few seconds: the queue depth, and entries a dead worker held too long."""
         idle_ms = int(self._reclaim_idle * 1000)
-        while True:
+        while not self._stopping:
             try:
                 await self._reclaim(idle_ms)
                 groups = await self._redis.xinfo_groups(self._store.queue)
