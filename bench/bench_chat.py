@@ -32,7 +32,8 @@ PANEL = 4
 _OWN_READS = 2  # between two snapshots: the first's read and the second's flush
 
 
-async def _commits(dsn: str) -> int:
+async def committed_transactions(dsn: str) -> int:
+    """`pg_stat_database.xact_commit` of the DSN's database, once the backends flushed it."""
     conn = await asyncpg.connect(dsn)
     try:
         # Statistics are flushed by backends at most once a second: wait for them to settle.
@@ -79,12 +80,12 @@ async def measure(turns: int, concurrent: int) -> None:
         ) as system:
             chat = system.dsns["CHAT"]
             await _streamed_turn(system.base_url, "워밍업")  # pools, caches, models
-            before = await _commits(chat)
+            before = await committed_transactions(chat)
             started = time.perf_counter()
             for i in range(turns):
                 await _streamed_turn(system.base_url, f"소개팅 코디 추천해줘 {i}")
             elapsed = time.perf_counter() - started
-            after = await _commits(chat)
+            after = await committed_transactions(chat)
             # The two counter reads between the snapshots are this bench's own transactions;
             # what is left includes chat-service's once-a-minute recovery sweep.
             delta = after - before - _OWN_READS

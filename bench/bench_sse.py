@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_chat import committed_transactions  # noqa: E402
+from bench_stream import QUESTIONS  # noqa: E402
 from proc_stats import cpu_seconds, machine, pids_named, prometheus_values, rss_kib  # noqa: E402
 from sse_load import Load, raise_fd_limit, summarize  # noqa: E402
 from sse_relay import Relay, compare  # noqa: E402
@@ -49,14 +51,6 @@ PANEL = 4
 RESULTS = ROOT / "bench" / "results" / "bench-sse.md"
 SERVICES = ("gateway", "chat-service", "expert-service", "product-service", "auth-service")
 RSS_OF = ("gateway", "chat-service", "expert-service")
-QUESTIONS = (
-    "내일 소개팅 가는데 입을 옷 추천해줘",
-    "다음주 면접 복장 어떻게 입을까",
-    "여름 바다 여행 코디 알려줘",
-    "결혼식 하객룩 추천해줘, 키 175에 마른 체형이야",
-    "캠퍼스에서 입을 캐주얼한 옷",
-    "첫 출근인데 단정하게 입고 싶어",
-)
 SAME = "소개팅 코디 추천해줘"
 _OWN_READS = 2
 
@@ -188,18 +182,6 @@ async def scrape(base_url: str) -> dict[str, float]:
         return prometheus_values(response.text)
 
 
-async def commits(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("SELECT pg_stat_force_next_flush()")
-        await asyncio.sleep(1.2)
-        return await conn.fetchval(
-            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
-        )
-    finally:
-        await conn.close()
-
-
 async def stored(dsn: str, rooms: list[str], wait: float) -> dict:
     """Rows of these rooms' turns, once none is RUNNING (or `wait` seconds passed)."""
     ids = [int(r) for r in rooms]
@@ -326,14 +308,14 @@ async def phase_streams(system, procs: Processes, args: argparse.Namespace, out:
         f" waited {waited:.0f} s for the services to go quiet"
     )
     rss_before = procs.rss()
-    xact_before = await commits(chat)
+    xact_before = await committed_transactions(chat)
     cpu_before = procs.cpu()
     run = await run_streams(load, args, procs)
     cpu_after = procs.cpu()
     summary = summarize(load.results)
     rooms = summary["rooms"]
     rows = await stored(chat, rooms, args.settle) if rooms else {}
-    xact_after = await commits(chat)
+    xact_after = await committed_transactions(chat)
 
     mode = (
         f"{args.concurrency} at a time" if args.concurrency else f"{args.rate:g}/s"

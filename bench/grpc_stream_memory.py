@@ -15,15 +15,11 @@ import sys
 import grpc
 
 from tft_launcher.scratch import free_port
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc_stats import rss_kib
+
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
-
-
-def rss_kib(pid: int | None = None) -> int:
-    with open(f"/proc/{pid or os.getpid()}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 class IdleTurns(chat_pb2_grpc.ChatServiceServicer):
@@ -65,13 +61,13 @@ async def measure(streams: int, channels: int) -> None:
             await call.read()
             calls.append(call)
         await asyncio.sleep(1)
-        client_before, server_before = rss_kib(), rss_kib(server.pid)
+        client_before, server_before = rss_kib(os.getpid()), rss_kib(server.pid)
         for i in range(streams):
             call = stubs[i % channels].ResumeTurn(request)
             await call.read()
             calls.append(call)
         await asyncio.sleep(2)
-        client_after, server_after = rss_kib(), rss_kib(server.pid)
+        client_after, server_after = rss_kib(os.getpid()), rss_kib(server.pid)
         print(f"{streams} idle server streams over {channels} channels")
         print(f"client: {(client_after - client_before) / streams:.1f} KiB per stream")
         print(f"server: {(server_after - server_before) / streams:.1f} KiB per stream")
