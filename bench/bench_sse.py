@@ -8,6 +8,7 @@ this process (outside the services) opens streams, each a new guest (fresh conne
     make bench-sse ARGS="--engine offline"                 # 30 turns, 6 at a time, offline engine
     make bench-sse ARGS="--phase churn --cycles 2000"      # connect, first event, leave; N times
     make bench-sse ARGS="--phase dead-peer --streams 200"  # drop K sockets (FIN, then RST)
+    make bench-sse ARGS="--phase silent-peer --streams 100"  # cut K peers off: no FIN, no RST
     make bench-sse ARGS="--phase relay --streams 20 --rate 4"  # gateway vs direct gRPC, per event
     ... --set CHAT_MAX_QUEUED_TURNS=5000 --set EXPERT_MAX_CONCURRENT_LLM_CALLS=2000
 
@@ -15,7 +16,11 @@ Reports errors by kind, streams open at peak, first event / first `content` p50/
 per open stream, CPU seconds per process over the run (per delta and per turn), rows stored in
 chat's database, and transactions per turn. The relay phase follows each turn through the
 gateway and, at once, directly from chat-service (bench/sse_relay.py), and reports what the
-gateway adds per event. Every run is appended to bench/results/bench-sse.md.
+gateway adds per event. The silent-peer phase (root, iproute2) opens the streams from a network
+namespace (bench/silent_peer.py) and then sets its link down, so nothing at all comes back to
+the gateway; like dead-peer it reports the seconds until `sse_connections_active` is back. The
+gateway listens on 0.0.0.0 in that phase, so the namespace can reach it. Every run is appended
+to bench/results/bench-sse.md.
 """
 
 import argparse
@@ -23,6 +28,7 @@ import asyncio
 import contextlib
 import datetime
 import json
+import math
 import resource
 import shlex
 import sys
@@ -37,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import silent_peer  # noqa: E402
 from bench_chat import committed_transactions  # noqa: E402
 from bench_stream import QUESTIONS  # noqa: E402
 from proc_stats import cpu_seconds, machine, pids_named, prometheus_values, rss_kib  # noqa: E402
@@ -132,6 +139,10 @@ def overrides(args: argparse.Namespace, llm_url: str | None) -> dict[str, str]:
         for prefix, db in (("CHAT", 1), ("EXPERT", 2)):
             url = with_redis_db(TEST_REDIS_URL, db)
             values[f"{prefix}_REDIS_URL"] = f"{url}?max_connections={args.redis_max_connections}"
+    if args.phase == "silent-peer":
+        # The clients connect from a network namespace, over a veth pair: the gateway must
+        # listen there as well as on 127.0.0.1, where the launcher probes and the bench scrapes.
+        values["GATEWAY_HOST"] = "0.0.0.0"
     for item in args.set:
         name, _, value = item.partition("=")
         values[name.strip()] = value
@@ -520,6 +531,128 @@ async def phase_dead_peer(system, procs: Processes, args: argparse.Namespace, ou
     out.table(("how the client left", "streams open", "gauge before → open", "s until back"), rows)
 
 
+_OUTCOMES = ("completed", "disconnected", "timeout", "error")
+
+
+async def _outcomes(base_url: str) -> dict[str, float]:
+    """How many streams the gateway has ended, by how they ended."""
+    values = await scrape(base_url)
+    key = 'sse_connection_duration_count{{outcome="{}"}}'
+    return {o: values.get(key.format(o), 0.0) for o in _OUTCOMES}
+
+
+async def _watch_gauge(base_url: str, baseline: float, peak: float, wait: float) -> list:
+    """Seconds from now until the gauge first drops below `peak`, until half the streams above
+    `baseline` are gone, and until it is back at `baseline` (None: not within `wait`); and
+    the last value read."""
+    gauge = "sse_connections_active"
+    half = baseline + (peak - baseline) / 2
+    marks: list[float | None] = [None, None, None]
+    value = peak
+    started = time.perf_counter()
+    while time.perf_counter() - started < wait:
+        value = (await scrape(base_url)).get(gauge, 0.0)
+        now = time.perf_counter() - started
+        for i, level in enumerate((peak - 0.5, half, baseline)):
+            if marks[i] is None and value <= level:
+                marks[i] = now
+        if marks[2] is not None:
+            break
+        await asyncio.sleep(0.1)
+    return [*marks, value]
+
+
+async def _silent_row(system, args: argparse.Namespace, spread: float) -> tuple:
+    """One namespace of clients: open the streams, cut the link, watch the gauge."""
+    port = system.env["GATEWAY_PORT"]
+    with silent_peer.namespace() as ns:
+        baseline = (await scrape(system.base_url)).get("sse_connections_active", 0.0)
+        client = await asyncio.create_subprocess_exec(
+            *ns.command(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "silent_peer.py"),
+                    "client",
+                    "--url",
+                    f"http://{silent_peer.HOST_ADDRESS}:{port}",
+                    "--streams",
+                    str(args.streams),
+                    "--spread",
+                    f"{spread:g}",
+                ]
+            ),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        try:
+            line = await asyncio.wait_for(client.stdout.readline(), 150 + spread)
+            opened = json.loads(line or b"{}")
+            peak = (await scrape(system.base_url)).get("sse_connections_active", 0.0)
+            ended_before = await _outcomes(system.base_url)
+            ns.cut()
+            *marks, value = await _watch_gauge(system.base_url, baseline, peak, args.dead_peer_wait)
+            ended_after = await _outcomes(system.base_url)
+        finally:
+            # Killed after the cut, its sockets' FIN or RST is lost like everything else.
+            if client.returncode is None:
+                client.kill()
+            await client.wait()
+    ended = ", ".join(
+        f"{o} {ended_after[o] - ended_before[o]:g}"
+        for o in _OUTCOMES
+        if ended_after[o] != ended_before[o]
+    )
+    errors = "; ".join(f"{k} {n}" for k, n in sorted(opened.get("errors", {}).items()))
+    back = marks[2]
+    return (
+        f"{opened.get('open', 0)}" + (f" ({errors})" if errors else ""),
+        f"{baseline:g} → {peak:g}",
+        *("-" if m is None else f"{m:.2f}" for m in marks[:2]),
+        f"{back:.2f}" if back is not None else f"> {args.dead_peer_wait:g} (at {value:g})",
+        ended or "none",
+    ), back
+
+
+async def phase_silent_peer(
+    system, procs: Processes, args: argparse.Namespace, out: Report
+) -> None:
+    heartbeat = float(system.env.get("CHAT_STREAM_HEARTBEAT_SECONDS", "15"))
+    dead_peer = float(system.env.get("GATEWAY_DEAD_PEER_SECONDS", "10"))
+    out(
+        f"### silent peer: {args.streams} streams from a network namespace, then its link cut"
+        f" (no FIN, no RST, no ACK)"
+    )
+    out()
+    out(
+        f"heartbeat every {heartbeat:g} s (CHAT_STREAM_HEARTBEAT_SECONDS); the gateway drops a"
+        f" connection whose peer acknowledges nothing for {dead_peer:g} s"
+        " (GATEWAY_DEAD_PEER_SECONDS: TCP_USER_TIMEOUT, keepalive probes after 5 s idle);"
+        " times from the cut"
+    )
+    out()
+    rows, worst = [], 0.0
+    # At once: every stream is cut right after its first event. Spread over one heartbeat
+    # interval: the cut finds the streams at every point between two heartbeats.
+    for label, spread in (("at once", 0.0), (f"over {heartbeat:g} s", heartbeat)):
+        row, back = await _silent_row(system, args, spread)
+        rows.append((label, *row))
+        worst = max(worst, back if back is not None else math.inf)
+    out.table(
+        (
+            "streams opened",
+            "streams open",
+            "gauge before → open",
+            "first noticed s",
+            "half s",
+            "s until back",
+            "ended as (gateway)",
+        ),
+        rows,
+    )
+    verdict = "met" if worst <= 25 else "not met"
+    out(f"Goal: a dead peer noticed within 25 s: {verdict} (slowest {worst:.2f} s).")
+    out()
+
+
 async def phase_relay(system, procs: Processes, args: argparse.Namespace, out: Report) -> None:
     load = Load(system.base_url)
     relay = Relay(load, f"127.0.0.1:{system.env['CHAT_PORT']}")
@@ -639,6 +772,8 @@ async def measure(args: argparse.Namespace) -> None:
                         await phase_churn(system, procs, args, out)
                     elif args.phase == "dead-peer":
                         await phase_dead_peer(system, procs, args, out)
+                    elif args.phase == "silent-peer":
+                        await phase_silent_peer(system, procs, args, out)
                     elif args.phase == "relay":
                         await phase_relay(system, procs, args, out)
                     else:
@@ -669,9 +804,11 @@ async def measure(args: argparse.Namespace) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phase", choices=("sse", "churn", "dead-peer", "relay"), default="sse")
+    parser.add_argument(
+        "--phase", choices=("sse", "churn", "dead-peer", "silent-peer", "relay"), default="sse"
+    )
     parser.add_argument("--engine", choices=("slow", "offline"), default="slow")
-    parser.add_argument("--streams", type=int, help="streams (sse, dead-peer, relay)")
+    parser.add_argument("--streams", type=int, help="streams (sse, dead-peer, silent-peer, relay)")
     parser.add_argument("--rate", type=float, help="streams opened per second (50; relay: 4)")
     parser.add_argument("--concurrency", type=int, help="at most this many at a time (no rate)")
     parser.add_argument("--hold", type=float, help="seconds to wait for the turns (default: all)")
@@ -703,14 +840,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         args.concurrency = args.concurrency or 6
         args.same_wording = True
     if args.streams is None:
-        args.streams = {"dead-peer": 100, "relay": 20}.get(args.phase, 300)
+        args.streams = {"dead-peer": 100, "silent-peer": 100, "relay": 20}.get(args.phase, 300)
     if args.rate is None:
         args.rate = 4.0 if args.phase == "relay" else 50.0
     return args
 
 
 def main() -> None:
-    asyncio.run(measure(parse()))
+    args = parse()
+    if args.phase == "silent-peer" and (reason := silent_peer.unavailable()):
+        # Refused before anything starts: the phase cannot make a silent peer here.
+        sys.exit(f"bench-sse --phase silent-peer: {reason}")
+    asyncio.run(measure(args))
 
 
 if __name__ == "__main__":
