@@ -28,6 +28,7 @@ from gateway.app import create_app
 from gateway.clients import Clients
 from gateway.cookies import GUEST_COOKIE
 from gateway.settings import GatewaySettings
+from tftkit.grpc_mux import Method, serve_listeners
 from tftkit.testing import AsgiTestServer, TestIdentities, serving
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 
@@ -61,6 +62,7 @@ class ScriptedChat(chat_pb2_grpc.ChatServiceServicer):
 
     def __init__(self) -> None:
         self.calls = 0
+        self.follow_calls = 0
         self.cancelled = asyncio.Event()
 
     async def StreamTurn(self, request, context):
@@ -108,6 +110,20 @@ class ScriptedChat(chat_pb2_grpc.ChatServiceServicer):
     async def ResumeTurn(self, request, context):
         yield _content(5)
         yield _event(6, final_complete=chat_pb2.TurnComplete(message="끝", total_experts=1))
+
+    async def FollowTurns(self, request_iterator, context):
+        self.follow_calls += 1
+        methods = {
+            "stream_turn": Method("StreamTurn", self.StreamTurn),
+            "resume_turn": Method("ResumeTurn", self.ResumeTurn),
+        }
+        async for response in serve_listeners(
+            request_iterator,
+            methods=methods,
+            response_type=chat_pb2.FollowTurnsResponse,
+            verifier=None,
+        ):
+            yield response
 
 
 @dataclass

@@ -12,6 +12,7 @@ from chat_service.turn_events import TurnEventLog, TurnEventsGone, parse_event_i
 from chat_service.turn_listeners import TurnListeners
 from chat_service.turns import InvalidTurn, StartedTurn, TooBusy, TurnRequest, TurnRunner
 from chat_service.uploads import ImageTooLarge, UnsupportedImage, UploadNotFound
+from tftkit.grpc_mux import Method, serve_listeners
 from tftkit.identity import TokenVerifier, bearer_metadata, caller, caller_id, guest_handover
 from tftkit.object_store import ObjectStore
 from tftkit.rate_limit import RateLimited, abort_rate_limited, take_slot
@@ -20,6 +21,7 @@ from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 from thefirsttake.expert.v1 import expert_pb2, expert_pb2_grpc
 
 _ROOM_NOT_FOUND = "room not found"
+_SERVICE = chat_pb2.DESCRIPTOR.services_by_name["ChatService"].full_name
 
 
 class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
@@ -43,7 +45,8 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
         self._listeners = listeners
         self._store = store
         self._settings = settings
-        # Checks the guest token a merge presents (the caller's own is checked on arrival).
+        # Checks the guest token a merge presents and each FollowTurns listener's token (a
+        # call's own token is checked on arrival).
         self._verifier = verifier
         self._experts = experts
 
@@ -108,6 +111,22 @@ class ChatServicer(chat_pb2_grpc.ChatServiceServicer):
                 yield event
         except TurnEventsGone:
             await context.abort(grpc.StatusCode.NOT_FOUND, "turn events have expired")
+
+    async def FollowTurns(
+        self, request_iterator, context
+    ) -> AsyncIterator[chat_pb2.FollowTurnsResponse]:
+        # Each listener runs StreamTurn or ResumeTurn as its own call would, its caller
+        # verified from the listener's metadata.
+        async for response in serve_listeners(
+            request_iterator,
+            methods={
+                "stream_turn": Method(f"/{_SERVICE}/StreamTurn", self.StreamTurn),
+                "resume_turn": Method(f"/{_SERVICE}/ResumeTurn", self.ResumeTurn),
+            },
+            response_type=chat_pb2.FollowTurnsResponse,
+            verifier=self._verifier,
+        ):
+            yield response
 
     async def UploadImage(self, request, context) -> chat_pb2.UploadImageResponse:
         owner = await caller_id(context)

@@ -6,6 +6,7 @@ import grpc
 
 from gateway.settings import GatewaySettings
 from tftkit.grpc_client import ChannelPool, RoundRobin, open_channel
+from tftkit.grpc_mux import ListenerCall, Multiplexer
 from tftkit.identity import Identity, TokenVerifier, auth_service_verifier, bearer_metadata
 from thefirsttake.auth.v1 import auth_pb2, auth_pb2_grpc
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
@@ -19,7 +20,8 @@ class Clients:
     """The channels and stubs of the five services (built once per process).
 
     chat-service, which carries every open SSE stream, is reached over a pool of connections;
-    each call takes the next one.
+    each call takes the next one. The streams themselves are listeners of one FollowTurns call
+    per connection (`turns`), not calls of their own.
     """
 
     settings: GatewaySettings
@@ -27,6 +29,7 @@ class Clients:
     channels: dict[str, grpc.aio.Channel]
     chat_pool: ChannelPool
     chat_stubs: RoundRobin[chat_pb2_grpc.ChatServiceStub]
+    turns: Multiplexer
     auth: auth_pb2_grpc.AuthServiceStub
     product: product_pb2_grpc.ProductServiceStub
     fitting: fitting_pb2_grpc.FittingServiceStub
@@ -37,6 +40,9 @@ class Clients:
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Clients":
         chat_pool = ChannelPool(settings.chat_service_addr, settings.chat_channels)
+        follow_calls = [
+            chat_pb2_grpc.ChatServiceStub(channel).FollowTurns for channel in chat_pool.channels
+        ]
         channels = {
             "auth-service": open_channel(settings.auth_service_addr),
             "chat-service": chat_pool.channels[0],
@@ -50,6 +56,11 @@ class Clients:
             auth=auth_pb2_grpc.AuthServiceStub(channels["auth-service"]),
             chat_pool=chat_pool,
             chat_stubs=chat_pool.stubs(chat_pb2_grpc.ChatServiceStub),
+            turns=Multiplexer(
+                follow_calls,
+                request_type=chat_pb2.FollowTurnsRequest,
+                timeout_seconds=settings.stream_timeout_seconds,
+            ),
             product=product_pb2_grpc.ProductServiceStub(channels["product-service"]),
             fitting=fitting_pb2_grpc.FittingServiceStub(channels["fitting-service"]),
             expert=expert_pb2_grpc.ExpertServiceStub(channels["expert-service"]),
@@ -57,6 +68,7 @@ class Clients:
         )
 
     async def close(self) -> None:
+        await self.turns.aclose()
         for name, channel in self.channels.items():
             if name != "chat-service":  # the pool's own
                 await channel.close()
@@ -132,19 +144,12 @@ class Clients:
             timeout=self._timeout,
         )
 
-    def stream_turn(self, caller: Identity, request: chat_pb2.StreamTurnRequest):
-        return self.chat.StreamTurn(
-            request,
-            metadata=bearer_metadata(caller.token),
-            timeout=self.settings.stream_timeout_seconds,
-        )
+    def stream_turn(self, caller: Identity, request: chat_pb2.StreamTurnRequest) -> ListenerCall:
+        return self.turns.call("stream_turn", request, dict(bearer_metadata(caller.token)))
 
-    def resume_turn(self, caller: Identity, last_event_id: str):
-        return self.chat.ResumeTurn(
-            chat_pb2.ResumeTurnRequest(last_event_id=last_event_id),
-            metadata=bearer_metadata(caller.token),
-            timeout=self.settings.stream_timeout_seconds,
-        )
+    def resume_turn(self, caller: Identity, last_event_id: str) -> ListenerCall:
+        request = chat_pb2.ResumeTurnRequest(last_event_id=last_event_id)
+        return self.turns.call("resume_turn", request, dict(bearer_metadata(caller.token)))
 
     async def send_message(
         self, caller: Identity, request: chat_pb2.SendMessageRequest

@@ -220,7 +220,7 @@ class OpenStreams:
 
 
 class EventStream(Response):
-    """The ASGI response of one turn: the gRPC stream's events as SSE, written by the one
+    """The ASGI response of one turn: its listener's events as SSE, written by the one
     coroutine the server runs the request in (no ping task, no disconnect listener).
 
     Heartbeats come from chat-service (one shared timer there) and become `: ping` comments;

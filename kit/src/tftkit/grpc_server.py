@@ -17,7 +17,7 @@ from tftkit.metrics import GRPC_DURATION, GRPC_HANDLED
 
 log = logging.getLogger(__name__)
 
-_GENERIC_ERROR = "internal error"
+GENERIC_ERROR = "internal error"
 
 
 class _ErrorAndMetricsInterceptor(grpc.aio.ServerInterceptor):
@@ -46,7 +46,9 @@ class _ErrorAndMetricsInterceptor(grpc.aio.ServerInterceptor):
         return handler
 
 
-async def _identify(context: grpc.aio.ServicerContext, verifier: TokenVerifier | None) -> None:
+async def identify_caller(
+    context: grpc.aio.ServicerContext, verifier: TokenVerifier | None
+) -> None:
     """Makes the call's verified identity available to `tftkit.identity.caller` (or none)."""
     token = bearer_token(context)
     if not token or verifier is None:
@@ -69,14 +71,14 @@ async def _hide_unexpected(
     method: str, context: grpc.aio.ServicerContext, error: Exception
 ) -> None:
     log.exception("unhandled error in %s", method, exc_info=error)
-    await context.abort(grpc.StatusCode.INTERNAL, _GENERIC_ERROR)
+    await context.abort(grpc.StatusCode.INTERNAL, GENERIC_ERROR)
 
 
 def _wrap_unary(method: str, inner: Callable, verifier: TokenVerifier | None) -> Callable:
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         started, failed = time.perf_counter(), False
         try:
-            await _identify(context, verifier)
+            await identify_caller(context, verifier)
             return await inner(request, context)
         except (grpc.aio.AbortError, asyncio.CancelledError):
             raise
@@ -93,7 +95,7 @@ def _wrap_stream(method: str, inner: Callable, verifier: TokenVerifier | None) -
     async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
         started, failed = time.perf_counter(), False
         try:
-            await _identify(context, verifier)
+            await identify_caller(context, verifier)
             result = inner(request, context)
             if inspect.isasyncgen(result):
                 async for item in result:
