@@ -329,13 +329,17 @@ async def test_the_wire_format_and_a_heartbeat_as_a_comment(gateway):
     assert final.startswith("id: turn-1:3-0\r\nevent: final_complete\r\n")
 
 
-async def test_a_client_gone_is_noticed_at_a_heartbeat_and_its_call_cancelled(gateway):
+async def test_a_client_gone_is_noticed_at_once_and_its_call_cancelled(gateway):
+    """No write is needed: the turn sends nothing at all, and the stream ends as soon as the
+    client's connection is gone (not at the deadline, not at a heartbeat)."""
     disconnections = sample("sse_disconnections_total")
-    async with gateway.client.stream("GET", STREAM, params={"user_input": "quiet"}) as response:
+    async with gateway.client.stream("GET", STREAM, params={"user_input": "hang"}) as response:
         async for line in response.aiter_lines():
             if line.startswith("event: connect"):
-                break  # the turn writes nothing but heartbeats from here
+                break  # the turn writes nothing from here, not even a heartbeat
+    left = time.perf_counter()
     await eventually(lambda: sample("sse_disconnections_total") == disconnections + 1)
+    assert time.perf_counter() - left < STREAM_TIMEOUT / 2
     # The gateway stopped listening: chat-service saw its call cancelled.
     await asyncio.wait_for(gateway.chat.cancelled.wait(), 5)
     assert sample("sse_connections_active") == 0

@@ -7,8 +7,9 @@ How a stream ends decides its counters: `completed` (final_complete sent), `disc
 client stopped reading for `send_timeout`) or `error` (a failure of the whole turn: its error
 event, or a failed call).
 
-Each stream costs one coroutine (the request's own) and what it holds: keep-alive comments
-come from chat-service's Heartbeat events rather than from a timer per stream here.
+Each stream costs the request's own coroutine, one parked task waiting for the client to go
+away, and what they hold: keep-alive comments come from chat-service's Heartbeat events rather
+than from a timer per stream here.
 """
 
 import asyncio
@@ -31,9 +32,6 @@ from thefirsttake.chat.v1 import chat_pb2
 
 # A send the client takes nothing of for this long ends the stream (outcome `timeout`).
 SEND_TIMEOUT_SECONDS = 30.0
-# While events flow, how often the client's side is looked at for a disconnect (every
-# heartbeat is looked after too).
-DISCONNECT_CHECK_SECONDS = 1.0
 # A GET has one request message (its empty body) before a disconnect; a few more are read
 # and dropped, never an endless supply.
 _PENDING_MESSAGES = 4
@@ -220,13 +218,14 @@ class OpenStreams:
 
 
 class EventStream(Response):
-    """The ASGI response of one turn: its listener's events as SSE, written by the one
-    coroutine the server runs the request in (no ping task, no disconnect listener).
+    """The ASGI response of one turn: its listener's events as SSE, written by the
+    coroutine the server runs the request in.
 
-    Heartbeats come from chat-service (one shared timer there) and become `: ping` comments;
-    after each one, and at most once a second while events flow, the client's `receive` is
-    looked at without waiting: the server's `send` returns silently once the client is gone,
-    so this is how a departed client is noticed and its upstream call cancelled. Each send is
+    Heartbeats come from chat-service (one shared timer there) and become `: ping` comments.
+    The server's `send` returns silently once the client is gone, so one parked task waits on
+    `receive` for the disconnect instead: a client that closed, reset or (through the listening
+    socket's keepalive and TCP_USER_TIMEOUT) vanished is noticed the moment the server's
+    connection is lost, and its listener cancelled, with no polling per event. Each send is
     bounded by `send_timeout`, so a client that stopped reading ends its stream too.
 
     A Starlette Response so FastAPI passes it through as the route's answer; none of
@@ -251,6 +250,7 @@ class EventStream(Response):
         self._streams = streams
         self._send_timeout = send_timeout
         self._stopping = False
+        self._gone = False
         self.status_code = 200
         self.background = None
         merged = {**_STREAM_HEADERS, **headers}
@@ -278,8 +278,9 @@ class EventStream(Response):
             return
         self.meter.open()
         self._streams.add(self)
+        watcher = asyncio.create_task(self._watch(receive))
         try:
-            if await self._relay(receive, send):
+            if await self._relay(send):
                 await self._write(send, b"", more_body=False)
         except _SendTimedOut:
             # The connection cannot take even the body's end: returning without it makes the
@@ -289,19 +290,26 @@ class EventStream(Response):
             self.meter.outcome = "error"
             raise
         finally:
+            watcher.cancel()
             # However the stream ended, chat-service stops sending to it (the turn runs on).
             self._call.cancel()
             self._streams.discard(self)
             self.meter.close()
 
-    async def _relay(self, receive: Receive, send: Send) -> bool:
+    async def _watch(self, receive: Receive) -> None:
+        """Waits for the client to go away, then cancels the listener (which ends the relay)."""
+        for _ in range(_PENDING_MESSAGES):
+            if (await receive())["type"] == "http.disconnect":
+                self._gone = True
+                self._call.cancel()
+                return
+
+    async def _relay(self, send: Send) -> bool:
         """Writes the turn's events; False when the client went away."""
         task = asyncio.current_task()
-        loop = asyncio.get_running_loop()
         await self._write(send, _frame(self._first))
         self.meter.first_event_sent()
         last = self._first
-        looked_at = loop.time()
         try:
             while True:
                 try:
@@ -309,21 +317,17 @@ class EventStream(Response):
                 except StopAsyncIteration:
                     break
                 except asyncio.CancelledError:
-                    # stop() cancelled the call, not someone this task: end the body cleanly
-                    # (the outcome stays "disconnected": a shutdown looks like one).
-                    if self._stopping and task is not None and not task.cancelling():
-                        return True
-                    raise
+                    if task is not None and task.cancelling():
+                        raise  # this task itself is cancelled
+                    # The call was cancelled: the client left (the watcher), or stop() ends
+                    # the body cleanly (the outcome stays "disconnected": a shutdown looks
+                    # like one).
+                    return not self._gone
                 if event.WhichOneof("event") == "heartbeat":
                     await self._write(send, PING)
                 else:
                     await self._write(send, _frame(event))
                     last = event
-                    if loop.time() - looked_at < DISCONNECT_CHECK_SECONDS:
-                        continue
-                looked_at = loop.time()
-                if await client_gone(receive):
-                    return False
         except grpc.aio.AioRpcError as error:
             timed_out = error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
             self.meter.outcome = "timeout" if timed_out else "error"
@@ -338,21 +342,6 @@ class EventStream(Response):
                 await send({"type": "http.response.body", "body": body, "more_body": more_body})
         except TimeoutError as error:
             raise _SendTimedOut from error
-
-
-async def client_gone(receive: Receive) -> bool:
-    """Whether the client disconnected, without waiting: messages already there are read (the
-    request's own empty body comes first), a `receive` that would block is cancelled at once
-    (as Starlette's Request.is_disconnected does)."""
-    try:
-        # A deadline already passed: it cancels the receive at its first suspension only.
-        async with asyncio.timeout(0):
-            for _ in range(_PENDING_MESSAGES):
-                if (await receive())["type"] == "http.disconnect":
-                    return True
-    except TimeoutError:
-        pass
-    return False
 
 
 def event_payload(event: chat_pb2.TurnEvent) -> tuple[str, dict[str, Any]]:
