@@ -8,6 +8,7 @@ takes a byte) is driven over raw ASGI.
 """
 
 import asyncio
+import gc
 import json
 import socket
 import time
@@ -28,7 +29,7 @@ from gateway.app import create_app
 from gateway.clients import Clients
 from gateway.cookies import GUEST_COOKIE
 from gateway.settings import GatewaySettings
-from tftkit.grpc_mux import Method, serve_listeners
+from tftkit.grpc_mux import ListenerCall, Method, serve_listeners
 from tftkit.testing import AsgiTestServer, TestIdentities, serving
 from thefirsttake.chat.v1 import chat_pb2, chat_pb2_grpc
 
@@ -344,6 +345,31 @@ async def test_a_client_gone_is_noticed_at_once_and_its_call_cancelled(gateway):
     await asyncio.wait_for(gateway.chat.cancelled.wait(), 5)
     assert sample("sse_connections_active") == 0
     assert len(gateway.app.state.streams) == 0
+
+
+def _alive(kind: type) -> int:
+    """Objects of `kind` in the process: in use, or unreachable and waiting for the collector."""
+    return sum(isinstance(o, kind) for o in gc.get_objects())
+
+
+@pytest.mark.parametrize("script", ["quiet", "endless", "hang"])
+async def test_a_stream_the_client_left_is_freed_without_the_cycle_collector(gateway, script):
+    """What a stream held is freed by reference counting as it ends: objects left in reference
+    cycles wait for a full collection, which comes rarely in a process this size, so under
+    connect/leave churn they would pile up."""
+    gc.collect()
+    before = _alive(ListenerCall), _alive(sse.EventStream)
+    disconnections = sample("sse_disconnections_total")
+    gc.disable()
+    try:
+        async with gateway.client.stream("GET", STREAM, params={"user_input": script}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    break  # the turn runs on: heartbeats, deltas or nothing at all
+        await eventually(lambda: sample("sse_disconnections_total") == disconnections + 1)
+        await eventually(lambda: (_alive(ListenerCall), _alive(sse.EventStream)) == before)
+    finally:
+        gc.enable()
 
 
 async def test_a_stream_past_the_open_stream_limit_is_refused_before_chat_service():

@@ -20,6 +20,7 @@ details and trailing metadata. A listener the caller closed ends without a word.
 """
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
@@ -218,8 +219,10 @@ class ListenerCall:
         self.deadline = deadline
         self._messages: deque[Any] = deque()
         self._waiter: asyncio.Future[None] | None = None
-        # Set once: StopAsyncIteration, CancelledError or an AioRpcError.
-        self._end: BaseException | None = None
+        # Set once: makes the StopAsyncIteration, CancelledError or AioRpcError that ends the
+        # iteration. A new one for each raise: an exception kept here would hold the frame it
+        # was raised in, that frame this listener, a cycle only the garbage collector frees.
+        self._end: Callable[[], BaseException] | None = None
 
     def __aiter__(self) -> "ListenerCall":
         return self
@@ -227,7 +230,7 @@ class ListenerCall:
     async def __anext__(self) -> Any:
         while not self._messages:
             if self._end is not None:
-                raise self._end
+                raise self._end()
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
@@ -241,14 +244,14 @@ class ListenerCall:
             return False
         self._link.close(self.listener_id)
         self._messages.clear()  # as a cancelled call's: nothing more is read
-        self._finish(asyncio.CancelledError())
+        self._finish(asyncio.CancelledError)
         return True
 
     def _put(self, message: Any) -> None:
         self._messages.append(message)
         self._wake()
 
-    def _finish(self, end: BaseException) -> None:
+    def _finish(self, end: Callable[[], BaseException]) -> None:
         if self._end is None:
             self._end = end
             self._wake()
@@ -290,30 +293,41 @@ class _Link:
         if self._listeners.pop(listener_id, None) is not None and self._requests is not None:
             self._requests.put_nowait(self._request_type(close=listener_id))
 
-    def end(self, listener: ListenerCall, error: grpc.aio.AioRpcError) -> None:
+    def end(self, listener: ListenerCall, error: Callable[[], BaseException]) -> None:
         self.close(listener.listener_id)
         listener._finish(error)
 
     async def _read(self, call: Any) -> None:
-        error: BaseException = _error(grpc.StatusCode.UNAVAILABLE, "the stream's server left")
+        error: Callable[[], BaseException] = functools.partial(
+            _error, grpc.StatusCode.UNAVAILABLE, "the stream's server left"
+        )
         try:
             async for response in call:
-                for item in response.events:
-                    if (listener := self._listeners.get(item.listener_id)) is not None:
-                        listener._put(item.event)
-                for ended in response.ended:
-                    if (listener := self._listeners.pop(ended.listener_id, None)) is not None:
-                        listener._finish(_ending(ended))
+                self._deliver(response)
         except grpc.aio.AioRpcError as failure:
-            error = failure
+            error = functools.partial(
+                _error,
+                failure.code(),
+                failure.details() or "",
+                tuple(failure.trailing_metadata() or ()),
+            )
         except asyncio.CancelledError:
-            error = asyncio.CancelledError()
+            error = asyncio.CancelledError
             raise
         finally:
             for listener in self._listeners.values():
                 listener._finish(error)
             self._listeners.clear()
             call.cancel()
+
+    def _deliver(self, response: Any) -> None:
+        # A method of its own, so no listener stays referenced from the reader's frame.
+        for item in response.events:
+            if (listener := self._listeners.get(item.listener_id)) is not None:
+                listener._put(item.event)
+        for ended in response.ended:
+            if (listener := self._listeners.pop(ended.listener_id, None)) is not None:
+                listener._finish(_ending(ended))
 
     async def aclose(self) -> None:
         if self._reader is not None:
@@ -326,11 +340,11 @@ async def _drain(requests: asyncio.Queue[Any]) -> AsyncIterator[Any]:
         yield await requests.get()
 
 
-def _ending(ended: Any) -> BaseException:
+def _ending(ended: Any) -> Callable[[], BaseException]:
     if ended.code == grpc.StatusCode.OK.value[0]:
-        return StopAsyncIteration()
+        return StopAsyncIteration
     code = _CODES.get(ended.code, grpc.StatusCode.UNKNOWN)
-    return _error(code, ended.details, tuple(ended.trailing_metadata.items()))
+    return functools.partial(_error, code, ended.details, tuple(ended.trailing_metadata.items()))
 
 
 def _error(
@@ -339,6 +353,11 @@ def _error(
     return grpc.aio.AioRpcError(
         code, grpc.aio.Metadata(), grpc.aio.Metadata(*trailing), details=details
     )
+
+
+_DEADLINE_EXCEEDED = functools.partial(
+    _error, grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"
+)
 
 
 class Multiplexer:
@@ -378,9 +397,7 @@ class Multiplexer:
                     del self._open[listener_id]
                 elif listener.deadline <= now:
                     del self._open[listener_id]
-                    link.end(
-                        listener, _error(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
-                    )
+                    link.end(listener, _DEADLINE_EXCEEDED)
 
     async def aclose(self) -> None:
         if self._timer is not None:
