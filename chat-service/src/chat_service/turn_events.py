@@ -5,12 +5,14 @@ RPC and a resumed stream, see turn_listeners.py; the polling queue) read from an
 Event ids are `<turn_id>:<stream entry id>`.
 """
 
+import asyncio
 import base64
 import time
 import uuid
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from chat_service.messages import Answer
 from thefirsttake.chat.v1 import chat_pb2
@@ -75,10 +77,17 @@ return id
 
 
 class TurnEventLog:
+    """Appends are grouped: those made while a round trip is under way go together in the next
+    one, a pipeline of the append script (one command each, one write and one read for all).
+    Each turn's runner awaits its append before the next, so a turn's events keep their order;
+    an idle log sends an append at once."""
+
     def __init__(self, *, redis: Redis, ttl_seconds: int) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
-        self._append = redis.register_script(APPEND_AND_PUBLISH)
+        self._script = redis.register_script(APPEND_AND_PUBLISH)
+        self._waiting: list[tuple[str, str, str, asyncio.Future[None]]] = []
+        self._sending: asyncio.Task[None] | None = None
 
     @staticmethod
     def _key(turn_id: uuid.UUID) -> str:
@@ -93,9 +102,46 @@ class TurnEventLog:
         """Adds an event and publishes it; the log expires `ttl_seconds` after its last write."""
         event.timestamp_ms = int(time.time() * 1000)
         payload = base64.b64encode(event.SerializeToString()).decode()
-        await self._append(
-            keys=[self._key(turn_id), self.channel(turn_id)], args=[payload, self._ttl]
-        )
+        written = asyncio.get_running_loop().create_future()
+        self._waiting.append((self._key(turn_id), self.channel(turn_id), payload, written))
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send())
+        await written
+
+    async def _send(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    await self._write(group)
+                except Exception as error:  # the connection failed: none of the group is known
+                    for *_, written in group:
+                        _settle(written, error)
+        finally:
+            self._sending = None
+            for *_, written in self._waiting:  # stopped (shutdown) with appends still waiting
+                _settle(written, ConnectionError("turn event log stopped"))
+            self._waiting = []
+
+    async def _write(self, group: list[tuple[str, str, str, asyncio.Future[None]]]) -> None:
+        """Sends the group; each append's own outcome settles its future."""
+        for attempt in (1, 2):
+            pipe = self._redis.pipeline(transaction=False)
+            for key, channel, payload, _ in group:
+                pipe.evalsha(self._script.sha, 2, key, channel, payload, self._ttl)
+            results = await pipe.execute(raise_on_error=False)
+            unknown_script = []
+            for item, result in zip(group, results, strict=True):
+                if isinstance(result, NoScriptError) and attempt == 1:
+                    unknown_script.append(item)
+                else:
+                    _settle(item[3], result if isinstance(result, Exception) else None)
+            if not unknown_script:
+                return
+            # The server lost its scripts (a restart, SCRIPT FLUSH): those appends did not
+            # run, so they are sent again once the script is loaded.
+            await self._redis.script_load(APPEND_AND_PUBLISH)
+            group = unknown_script
 
     async def exists(self, turn_id: uuid.UUID) -> bool:
         return bool(await self._redis.exists(self._key(turn_id)))
@@ -121,3 +167,12 @@ def _logged(turn_id: uuid.UUID, entry_id: str, payload: str) -> LoggedEvent:
     event = chat_pb2.TurnEvent.FromString(base64.b64decode(payload))
     event.event_id = f"{turn_id}:{entry_id}"
     return LoggedEvent(position_of(entry_id), event)
+
+
+def _settle(written: asyncio.Future[None], error: BaseException | None) -> None:
+    if written.done():  # its appender was cancelled meanwhile
+        return
+    if error is None:
+        written.set_result(None)
+    else:
+        written.set_exception(error)
