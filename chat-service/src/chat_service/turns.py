@@ -283,6 +283,7 @@ class TurnRunner:
                     await self._consult(turn_id, job, remaining, answers)
                 return ""
             except TimeoutError:
+                log.warning("turn %s passed its deadline (%g s)", turn_id, self._timeout)
                 return TURN_TIMEOUT_MESSAGE
             except grpc.aio.AioRpcError as error:
                 if error.code() not in _TRANSIENT or loop.time() + pause > deadline:
