@@ -249,7 +249,7 @@ class EventStream(Response):
         self._call = call
         self._streams = streams
         self._send_timeout = send_timeout
-        self._stopping = False
+        # Set by the watcher: the client left (else a cancelled call is a shutdown's stop()).
         self._gone = False
         self.status_code = 200
         self.background = None
@@ -261,7 +261,6 @@ class EventStream(Response):
     def stop(self) -> None:
         """Ends the stream at once (shutdown): its upstream call is cancelled, and the stream
         closes its body cleanly instead of failing."""
-        self._stopping = True
         self._call.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -120,12 +120,12 @@ async def serve_listeners(
                     _listen(opened, methods, verifier, emit)
                 )
                 tasks[opened.listener_id].add_done_callback(
-                    lambda _, listener_id=opened.listener_id: _forget(listener_id)
+                    lambda _, listener_id=opened.listener_id: forget(listener_id)
                 )
             elif (task := tasks.pop(request.close, None)) is not None:
                 task.cancel()
 
-    def _forget(listener_id: int) -> None:
+    def forget(listener_id: int) -> None:
         tasks.pop(listener_id, None)
         ready.set()
 
