@@ -109,6 +109,7 @@ class TurnEventLog:
         await written
 
     async def _send(self) -> None:
+        group: list[tuple[str, str, str, asyncio.Future[None]]] = []
         try:
             while self._waiting:
                 group, self._waiting = self._waiting, []
@@ -119,7 +120,8 @@ class TurnEventLog:
                         _settle(written, error)
         finally:
             self._sending = None
-            for *_, written in self._waiting:  # stopped (shutdown) with appends still waiting
+            # Stopped (shutdown) with appends under way or still waiting: none hangs.
+            for *_, written in group + self._waiting:
                 _settle(written, ConnectionError("turn event log stopped"))
             self._waiting = []
 

@@ -289,6 +289,10 @@ class _Link:
         getattr(opened, kind).CopyFrom(request)
         self._requests.put_nowait(message)
 
+    @property
+    def open_listeners(self) -> Iterable[ListenerCall]:
+        return self._listeners.values()
+
     def close(self, listener_id: int) -> None:
         if self._listeners.pop(listener_id, None) is not None and self._requests is not None:
             self._requests.put_nowait(self._request_type(close=listener_id))
@@ -371,7 +375,6 @@ class Multiplexer:
         self._turn = itertools.cycle(self._links)
         self._ids = itertools.count(1)
         self._timeout = timeout_seconds
-        self._open: dict[int, tuple[_Link, ListenerCall]] = {}
         self._timer: asyncio.Task[None] | None = None
 
     def call(self, kind: str, request: Any, metadata: Mapping[str, str]) -> ListenerCall:
@@ -383,21 +386,19 @@ class Multiplexer:
         deadline = time.monotonic() + self._timeout
         listener = ListenerCall(link, next(self._ids), deadline)
         link.open(listener, kind, request, carrier)
-        self._open[listener.listener_id] = (link, listener)
         if self._timer is None or self._timer.done():
             self._timer = asyncio.create_task(self._expire())
         return listener
 
     async def _expire(self) -> None:
-        while self._open:
+        # The links hold exactly the listeners still open: an ended one has left its link.
+        while any(link.open_listeners for link in self._links):
             await asyncio.sleep(min(1.0, self._timeout))
             now = time.monotonic()
-            for listener_id, (link, listener) in list(self._open.items()):
-                if listener._end is not None:
-                    del self._open[listener_id]
-                elif listener.deadline <= now:
-                    del self._open[listener_id]
-                    link.end(listener, _DEADLINE_EXCEEDED)
+            for link in self._links:
+                for listener in list(link.open_listeners):
+                    if listener.deadline <= now:
+                        link.end(listener, _DEADLINE_EXCEEDED)
 
     async def aclose(self) -> None:
         if self._timer is not None:
